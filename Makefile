@@ -1,0 +1,34 @@
+# Youtility: the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+PY := .venv/bin/python
+
+.PHONY: run test setup lint format openapi bench migrate demo
+
+run:  ## install what is missing, migrate, load the demo and start every process
+	bash scripts/bootstrap.sh
+	bash scripts/run.sh
+
+test:  ## install what is missing and run the whole suite against real services
+	bash scripts/bootstrap.sh --test
+	bash scripts/test.sh
+
+setup:  ## only install and prepare services and databases
+	bash scripts/bootstrap.sh
+
+lint:  ## ruff (lint + format check) and mypy
+	bash scripts/bootstrap.sh --python-only
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy apps youtility bench
+
+format:
+	.venv/bin/ruff check --fix .
+	.venv/bin/ruff format .
+
+openapi:  ## regenerate the committed openapi.yaml
+	$(PY) manage.py spectacular --file openapi.yaml --validate
+
+bench:  ## make bench NAME=<benchmark>
+	@test -n "$(NAME)" || (echo "usage: make bench NAME=<name>; available:"; ls bench/*.py | xargs -n1 basename | sed 's/\.py$$//' | grep -v '^_'; exit 2)
+	bash scripts/bootstrap.sh
+	bash scripts/bench.sh $(NAME)

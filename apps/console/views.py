@@ -1,0 +1,49 @@
+"""The web console: sign-in, sign-out and the home page (later issues add the screens)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+
+from apps.core import tenancy
+from apps.people.selectors import me_payload
+
+from .forms import TenantLoginForm
+
+
+def session_login(request: HttpRequest, person: Any) -> None:
+    """Start a console session for ``person``; the session remembers the tenant."""
+    login(request, person, backend="apps.people.backends.TenantLoginBackend")  # the tenant is kept by a signal
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    form = TenantLoginForm(request, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        person = form.get_user()
+        session_login(request, person)
+        target = request.POST.get("next") or request.GET.get("next") or reverse("console:home")
+        if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+            target = reverse("console:home")
+        return HttpResponseRedirect(target)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "console/login.html", {"form": form, "next": request.GET.get("next", "")}, status=status)
+
+
+@require_http_methods(["POST"])
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return HttpResponseRedirect(reverse("console:login"))
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    tenancy.current_tenant()  # fail closed: a session without a tenant must not render tenant data
+    return render(request, "console/home.html", {"me": me_payload(request.user)})

@@ -1,0 +1,60 @@
+"""System checks that keep every tenant-owned model structurally tenant-scoped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.core.checks import Error, register
+from django.db import models
+
+from .models import TenantModel
+
+
+@register()
+def check_tenant_models(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    errors: list[Error] = []
+    for model in apps.get_models():
+        if not issubclass(model, TenantModel) or model._meta.proxy:
+            continue
+        label = model._meta.label
+        uniques = [c for c in model._meta.constraints if isinstance(c, models.UniqueConstraint)]
+        if not any(list(c.fields) == ["tenant", "uuid"] for c in uniques):
+            errors.append(
+                Error(
+                    f"{label} lacks the (tenant, uuid) unique constraint.",
+                    hint="Use class Meta(TenantModel.Meta) and keep *TenantModel.Meta.constraints.",
+                    obj=model,
+                    id="core.E001",
+                )
+            )
+        for constraint in uniques:
+            if constraint.fields and constraint.fields[0] != "tenant":
+                errors.append(
+                    Error(
+                        f"{label}: unique constraint {constraint.name} must lead with tenant.",
+                        obj=model,
+                        id="core.E002",
+                    )
+                )
+        for field in model._meta.fields:
+            if field.unique and not field.primary_key:
+                errors.append(
+                    Error(
+                        f"{label}.{field.name} is unique across tenants; use a (tenant, {field.name}) constraint.",
+                        obj=model,
+                        id="core.E003",
+                    )
+                )
+        for m2m in model._meta.local_many_to_many:
+            through = m2m.remote_field.through
+            if through._meta.auto_created:
+                errors.append(
+                    Error(
+                        f"{label}.{m2m.name} uses an auto-created through table with no tenant column.",
+                        hint="Declare a through model that subclasses TenantModel.",
+                        obj=model,
+                        id="core.E004",
+                    )
+                )
+    return errors

@@ -1,0 +1,64 @@
+"""PostGIS backend that keeps PostgreSQL's row-level-security settings in step with the context.
+
+Row-level security policies (``apps.core.rls``) compare ``tenant_id`` with the session
+settings ``youtility.tenant_id`` and ``youtility.system``. Before any statement runs,
+including raw ``connection.cursor()`` SQL, the execute wrapper below makes those settings
+match the tenant in ``apps.core.tenancy``; it only sends a ``set_config`` when the value
+changes. A rolled-back transaction (or savepoint) may undo an earlier ``set_config``, so
+rollbacks forget the remembered value and the next statement sets it again.
+
+Caveat for operators: the settings are session-level, so a transaction-pooling proxy
+(PgBouncer ``pool_mode=transaction``) must not sit between Django and PostgreSQL; use
+session pooling or Django's persistent connections.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.gis.db.backends.postgis.base import DatabaseWrapper as PostGISDatabaseWrapper
+
+from apps.core import tenancy
+
+SET_SQL = "SELECT set_config('youtility.tenant_id', %s, false), set_config('youtility.system', %s, false)"
+
+
+def desired_settings() -> tuple[str, str]:
+    ctx = tenancy.current()
+    if isinstance(ctx, tenancy.TenantContext):
+        return (str(ctx.id), "off")
+    if isinstance(ctx, tenancy.SystemContext):
+        return ("", "on")
+    return ("", "off")
+
+
+def sync_tenant_setting(execute: Any, sql: Any, params: Any, many: bool, context: dict[str, Any]) -> Any:
+    db = context["connection"]
+    desired = desired_settings()
+    if db.tenant_settings != desired:
+        context["cursor"].cursor.execute(SET_SQL, desired)
+        db.tenant_settings = desired
+    return execute(sql, params, many, context)
+
+
+class DatabaseWrapper(PostGISDatabaseWrapper):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.tenant_settings: tuple[str, str] | None = None
+        self.execute_wrappers.append(sync_tenant_setting)
+
+    def get_new_connection(self, conn_params: Any) -> Any:
+        self.tenant_settings = None
+        return super().get_new_connection(conn_params)
+
+    def _rollback(self) -> None:
+        self.tenant_settings = None
+        super()._rollback()
+
+    def _savepoint_rollback(self, sid: str) -> None:
+        self.tenant_settings = None
+        super()._savepoint_rollback(sid)
+
+    def _close(self) -> None:
+        self.tenant_settings = None
+        super()._close()

@@ -1,0 +1,49 @@
+"""``manage.py load_demo``: the demo tenants ``acme`` and ``globex`` and their data.
+
+Idempotent: running it again updates instead of duplicating. Each app adds its own demo
+data in ``apps/<app>/demo.py`` with ``load_tenant(tenant, say)``; apps run in
+``INSTALLED_APPS`` order, each tenant in one transaction, inside that tenant's context.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from importlib.util import find_spec
+from typing import Any
+
+from django.apps import apps
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from apps.core.tenancy import tenant_context
+from apps.tenants.models import Tenant
+from apps.tenants.services import create_tenant
+
+DEMO_TENANTS = [
+    ("acme", "Acme Security Services", "Asia/Kolkata"),
+    ("globex", "Globex Facility Management", "Europe/London"),
+]
+
+
+def demo_loaders() -> list[Any]:
+    loaders = []
+    for config in apps.get_app_configs():
+        name = f"{config.name}.demo"
+        if config.name.startswith("apps.") and find_spec(name) is not None:
+            module = import_module(name)
+            if hasattr(module, "load_tenant"):
+                loaders.append(module.load_tenant)
+    return loaders
+
+
+class Command(BaseCommand):
+    help = "Create or update the demo tenants (acme, globex) with their demo data."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        for slug, name, tz in DEMO_TENANTS:
+            tenant = Tenant.objects.filter(slug=slug).first() or create_tenant(slug=slug, name=name, timezone=tz)
+            self.stdout.write(f"tenant {slug}:")
+            with tenant_context(tenant), transaction.atomic(using=tenant.db_alias):
+                for load in demo_loaders():
+                    load(tenant, self.stdout.write)
+        self.stdout.write(self.style.SUCCESS("Demo data loaded."))

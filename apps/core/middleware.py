@@ -1,0 +1,103 @@
+"""Request plumbing: correlation id, metrics, body-size limit, API errors without tracebacks."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import structlog
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from .api.errors import error_response, internal_error_response
+from .context import clean_request_id
+from .metrics import HTTP_LATENCY, HTTP_REQUESTS
+
+log = structlog.get_logger("youtility.http")
+
+API_PREFIXES = ("/api/", "/graphql")
+
+
+def is_api_path(path: str) -> bool:
+    return path.startswith(API_PREFIXES)
+
+
+class RequestIdMiddleware:
+    """Take ``X-Request-ID`` (if plain) or make one; bind it to every log line; echo it back."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        structlog.contextvars.clear_contextvars()
+        request_id = clean_request_id(request.headers.get("X-Request-ID"))
+        request.request_id = request_id  # type: ignore[attr-defined]
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = request_id
+            log.info(
+                "http.request",
+                method=request.method,
+                path=request.path,
+                status=response.status_code,
+                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+            )
+            return response
+        finally:
+            structlog.contextvars.clear_contextvars()
+
+
+class MetricsMiddleware:
+    """Count requests and time them, labelled by the URL pattern (not the raw path)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        route = f"/{match.route}" if match is not None and match.route else "unmatched"
+        HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+        HTTP_LATENCY.labels(request.method, route).observe(time.perf_counter() - started)
+        return response
+
+
+class BodySizeLimitMiddleware:
+    """Refuse bodies over ``MAX_REQUEST_BODY_BYTES`` with 413 before anything reads them."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        try:
+            size = int(length)
+        except ValueError:
+            return error_response("malformed_request", "Content-Length is not a number.", 400)
+        if size > settings.MAX_REQUEST_BODY_BYTES:
+            return error_response(
+                "payload_too_large",
+                "The request body is too large.",
+                413,
+                {"max_bytes": settings.MAX_REQUEST_BODY_BYTES},
+            )
+        return self.get_response(request)
+
+
+class ApiErrorMiddleware:
+    """An unexpected exception on an API path becomes a 500 in the error shape (logged, no traceback)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_api_path(request.path):
+            return None
+        log.exception("http.unhandled_exception", path=request.path)
+        return internal_error_response()

@@ -1,0 +1,203 @@
+"""Base models for tenant-owned data.
+
+Every tenant-owned model subclasses ``TenantModel``. That one line gives it the tenant
+FK, audit columns, a client uuid and a sync version, a manager that fails closed
+without a tenant, and (installed after every migrate, see ``rls.py``) PostgreSQL
+row-level security plus the trigger that bumps ``version`` on every write.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from . import tenancy
+from .context import current_actor_id
+
+
+class TenantQuerySet(models.QuerySet):
+    """A queryset that binds itself to the tenant in context when it is evaluated.
+
+    Binding happens at evaluation, not at construction, so class-level querysets (for
+    example a viewset's ``queryset``) built at import time are filtered by the tenant of
+    the request that runs them. Evaluating with no tenant raises ``TenantContextMissing``;
+    evaluating under ``system_context`` applies no filter.
+    """
+
+    _SYSTEM = "system"
+
+    def __init__(self, model: Any = None, query: Any = None, using: Any = None, hints: Any = None) -> None:
+        super().__init__(model, query, using, hints)
+        self._tenant_bound: int | str | None = None
+
+    def _bind_tenant(self) -> None:
+        ctx = tenancy.current()
+        if ctx is None:
+            raise tenancy.TenantContextMissing(
+                f"{self.model.__name__} is tenant-owned and no tenant is set. Run inside "
+                "tenant_context(...) or, for a system job, system_context(...)."
+            )
+        key: int | str = self._SYSTEM if isinstance(ctx, tenancy.SystemContext) else ctx.id
+        if self._tenant_bound is None:
+            if isinstance(ctx, tenancy.TenantContext):
+                self._query.add_q(Q(tenant_id=ctx.id))
+            self._tenant_bound = key
+        elif self._tenant_bound != key:
+            raise tenancy.TenantContextMissing(
+                f"This {self.model.__name__} queryset was bound to another tenant; build a new one."
+            )
+
+    def _clone(self) -> TenantQuerySet:
+        clone = super()._clone()
+        clone._tenant_bound = self._tenant_bound
+        return clone
+
+    # Every path that sends SQL goes through one of these.
+    def _fetch_all(self) -> None:
+        if self._result_cache is None:
+            self._bind_tenant()
+        super()._fetch_all()
+
+    def iterator(self, chunk_size: int | None = None) -> Any:
+        self._bind_tenant()
+        return super().iterator(chunk_size=chunk_size)
+
+    def aiterator(self, chunk_size: int = 2000) -> Any:
+        self._bind_tenant()
+        return super().aiterator(chunk_size=chunk_size)
+
+    def count(self) -> int:
+        if self._result_cache is None:
+            self._bind_tenant()
+        return super().count()
+
+    def exists(self) -> bool:
+        if self._result_cache is None:
+            self._bind_tenant()
+        return super().exists()
+
+    def contains(self, obj: models.Model) -> bool:
+        self._bind_tenant()
+        return super().contains(obj)
+
+    def aggregate(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        self._bind_tenant()
+        return super().aggregate(*args, **kwargs)
+
+    def update(self, **kwargs: Any) -> int:
+        self._bind_tenant()
+        return super().update(**kwargs)
+
+    def _update(self, values: Any) -> Any:
+        self._bind_tenant()
+        return super()._update(values)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        self._bind_tenant()
+        return super().delete()
+
+    def _raw_delete(self, using: Any) -> int:
+        self._bind_tenant()
+        return super()._raw_delete(using)
+
+    def explain(self, *, format: Any = None, **options: Any) -> str:
+        self._bind_tenant()
+        return super().explain(format=format, **options)
+
+    def resolve_expression(self, *args: Any, **kwargs: Any) -> Any:
+        # Used when the queryset is a subquery: Model.objects.filter(x__in=<this>).
+        self._bind_tenant()
+        return super().resolve_expression(*args, **kwargs)
+
+    def _combinator_query(self, combinator: str, *other_qs: Any, all: bool = False) -> Any:
+        self._bind_tenant()
+        for other in other_qs:
+            if isinstance(other, TenantQuerySet):
+                other._bind_tenant()
+        return super()._combinator_query(combinator, *other_qs, all=all)
+
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> Any:
+        objs = list(objs)
+        for obj in objs:
+            obj._assign_tenant_from_context()
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: ignore[misc]
+    """Default manager of tenant-owned models: scoped to the tenant in context."""
+
+    use_in_migrations = False
+
+
+class SyncVersionField(models.BigIntegerField):
+    """Monotonic change number set by a database trigger on every insert and update.
+
+    The trigger (not Python) sets it, so bulk ``update()`` calls bump it too; the value
+    comes back from INSERT ... RETURNING.
+    """
+
+    db_returning = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("default", 0)
+        kwargs.setdefault("editable", False)
+        super().__init__(*args, **kwargs)
+
+
+class TenantModel(models.Model):
+    """Abstract base of every tenant-owned model."""
+
+    tenant = models.ForeignKey(
+        "tenants.Tenant", on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
+    )
+    uuid = models.UUIDField(default=uuid.uuid4, editable=False, help_text="Client-generated id, unique per tenant.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    modified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    version = SyncVersionField()
+
+    objects = TenantManager()
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "uuid"], name="%(app_label)s_%(class)s_tenant_uuid"),
+        ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self._assign_tenant_from_context()
+        super().save(*args, **kwargs)
+
+    def _assign_tenant_from_context(self) -> None:
+        """Fill ``tenant`` from the context; refuse to write a row of another tenant."""
+        ctx = tenancy.current()
+        if isinstance(ctx, tenancy.TenantContext):
+            if self.tenant_id is None:
+                self.tenant_id = ctx.id
+            elif self.tenant_id != ctx.id:
+                raise tenancy.TenantContextMissing(
+                    f"Refusing to write a {type(self).__name__} of tenant {self.tenant_id} "
+                    f"while acting for tenant {ctx.id}."
+                )
+        elif ctx is None:
+            raise tenancy.TenantContextMissing(f"Cannot save a {type(self).__name__} with no tenant in context.")
+        elif self.tenant_id is None:
+            raise tenancy.TenantContextMissing(f"A {type(self).__name__} saved under system_context needs a tenant.")
+        actor = current_actor_id()
+        if actor is not None:
+            if self._state.adding and self.created_by_id is None:
+                self.created_by_id = actor
+            self.modified_by_id = actor
+
+
+def is_tenant_model(model: type[models.Model]) -> bool:
+    return issubclass(model, TenantModel)

@@ -1,0 +1,147 @@
+"""WebSocket plumbing: origin check, authenticated tenant consumers, publish on commit.
+
+A consumer authenticates with the same access token as REST (``Authorization: Bearer``
+on the upgrade request, for phones) or with a single-use ticket from
+``POST /api/v1/auth/ws-ticket/`` (``?ticket=``, for browsers, which cannot set headers).
+It then joins its tenant's group; nothing a client sends picks the tenant.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import structlog
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http.request import validate_host
+
+from . import context, tenancy
+from .errors import DomainError
+
+log = structlog.get_logger(__name__)
+
+WS_TICKET_PREFIX = "ws-ticket:"
+
+
+def tenant_group(tenant_id: int, channel: str) -> str:
+    return f"tenant.{tenant_id}.{channel}"
+
+
+class OriginCheckMiddleware:
+    """Refuse WebSocket upgrades whose Origin is not one of our hosts.
+
+    Browsers always send Origin, so a foreign page cannot open a socket with the user's
+    cookies; native apps send none, and must then present a token.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        if scope["type"] == "websocket":
+            origin = dict(scope.get("headers", [])).get(b"origin")
+            if origin is not None and not self.allowed(origin.decode("latin1")):
+                log.warning("ws.origin_refused", origin=origin.decode("latin1"))
+                await send({"type": "websocket.close", "code": 4403})
+                return None
+        return await self.app(scope, receive, send)
+
+    @staticmethod
+    def allowed(origin: str) -> bool:
+        if origin in settings.CSRF_TRUSTED_ORIGINS:
+            return True
+        parsed = urlparse(origin)
+        if parsed.scheme not in {"http", "https"} or not parsed.hostname:
+            return False
+        return validate_host(parsed.hostname, settings.ALLOWED_HOSTS)
+
+
+def _authenticate_scope(scope: dict[str, Any]) -> tuple[Any, Any]:
+    """Find the person and tenant of a WebSocket handshake, or raise ``DomainError``."""
+    from apps.people.api.authentication import bearer_token
+    from apps.people.models import Person
+    from apps.people.services import active_tenant_by_id, authenticate_access
+
+    headers = {k.decode("latin1").lower(): v.decode("latin1") for k, v in scope.get("headers", [])}
+    token = bearer_token(headers.get("authorization", ""))
+    if token is not None:
+        person, tenant, _ = authenticate_access(token, headers.get("x-device-id"))
+        return person, tenant
+    query = parse_qs(scope.get("query_string", b"").decode("latin1"))
+    ticket = (query.get("ticket") or [""])[0]
+    if ticket:
+        key = WS_TICKET_PREFIX + ticket
+        data = cache.get(key)
+        if data is not None and cache.delete(key):  # delete() is true for exactly one caller
+            tenant = active_tenant_by_id(data["tenant_id"])
+            with tenancy.tenant_context(tenant):
+                person = Person.objects.filter(pk=data["person_id"], is_active=True).first()
+            if person is not None:
+                return person, tenant
+        raise DomainError("The WebSocket ticket is not valid.", code="ticket_invalid", status=401)
+    raise DomainError("Authentication is required.", code="not_authenticated", status=401)
+
+
+class TenantConsumer(AsyncJsonWebsocketConsumer):
+    """Base for the project's sockets: authenticates, then joins ``tenant.<id>.<channel>``."""
+
+    channel: str = "events"
+
+    async def connect(self) -> None:
+        try:
+            person, tenant = await database_sync_to_async(_authenticate_scope)(self.scope)
+        except DomainError as exc:
+            log.info("ws.refused", reason=exc.code)
+            await self.close(code=4401)
+            return
+        if not await database_sync_to_async(self.is_allowed)(person):
+            log.info("ws.refused", reason="permission_denied", person_id=person.pk)
+            await self.close(code=4403)
+            return
+        self.person = person
+        self.tenant = tenant
+        tenancy.set_tenant(tenancy.TenantContext.of(tenant))
+        context.set_actor(person.pk)
+        structlog.contextvars.bind_contextvars(tenant=tenant.slug, person_id=person.pk)
+        self.groups = [tenant_group(tenant.pk, self.channel)]
+        for group in self.groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+        await self.send_json({"type": "hello", "tenant": tenant.slug, "person": person.login, "channel": self.channel})
+
+    def is_allowed(self, person: Any) -> bool:
+        return True
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if isinstance(content, dict) and content.get("type") == "ping":
+            await self.send_json({"type": "pong"})
+        else:
+            await self.send_json({"type": "error", "code": "unsupported_message"})
+
+    async def event_message(self, message: dict[str, Any]) -> None:
+        """A message published with ``publish_on_commit``: forwarded as is."""
+        await self.send_json(
+            {"type": message["event"], "payload": message["payload"], "request_id": message.get("request_id")}
+        )
+
+
+def publish_on_commit(tenant_id: int, channel: str, event: str, payload: dict[str, Any]) -> None:
+    """Send ``event`` to every socket of the tenant's channel once the transaction commits.
+
+    The correlation id of the request or task that caused it travels in the message.
+    """
+    message = {"type": "event.message", "event": event, "payload": payload, "request_id": context.current_request_id()}
+    group = tenant_group(tenant_id, channel)
+
+    def send() -> None:
+        layer = get_channel_layer()
+        if layer is not None:
+            async_to_sync(layer.group_send)(group, message)
+
+    transaction.on_commit(send, using=tenancy.db_alias())

@@ -1,0 +1,73 @@
+"""Row-level security for every tenant-owned table, installed after each ``migrate``.
+
+Installing from ``post_migrate`` (rather than one migration per model) means a model
+gets its policy by subclassing ``TenantModel``; nobody has to remember a migration step.
+The work is idempotent and only touches tables that lack the policy or trigger.
+
+Policy: a row is visible and writable when its ``tenant_id`` equals the session setting
+``youtility.tenant_id``, or when ``youtility.system`` is ``on`` (``system_context``).
+With neither set, nothing is visible: the database fails closed like the managers do.
+``FORCE`` applies the policy to the table owner too; only superusers and BYPASSRLS roles
+skip it, and the runtime role is neither.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.db import connections
+
+from .models import TenantModel
+
+POLICY_NAME = "tenant_isolation"
+POLICY_EXPR = (
+    "(current_setting('youtility.system', true) = 'on' "
+    "OR tenant_id = NULLIF(current_setting('youtility.tenant_id', true), '')::bigint)"
+)
+
+
+def tenant_tables() -> list[str]:
+    return sorted(
+        model._meta.db_table
+        for model in apps.get_models()
+        if issubclass(model, TenantModel) and not model._meta.proxy and model._meta.managed
+    )
+
+
+def install_row_level_security(using: str = "default", **_: Any) -> list[str]:
+    """Enable and force RLS, create the policy and the version trigger where missing."""
+    connection = connections[using]
+    changed: list[str] = []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regprocedure('youtility_bump_version()') IS NOT NULL")
+        if not cursor.fetchone()[0]:
+            return changed  # core migrations have not run on this database yet
+        for table in tenant_tables():
+            cursor.execute(
+                "SELECT c.relrowsecurity, c.relforcerowsecurity, "
+                "EXISTS(SELECT 1 FROM pg_policies p WHERE p.tablename = c.relname AND p.policyname = %s), "
+                "EXISTS(SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = %s) "
+                "FROM pg_class c WHERE c.oid = to_regclass(%s)",
+                [POLICY_NAME, f"{table}_version", table],
+            )
+            row = cursor.fetchone()
+            if row is None:
+                continue
+            enabled, forced, has_policy, has_trigger = row
+            quoted = connection.ops.quote_name(table)
+            if not enabled:
+                cursor.execute(f"ALTER TABLE {quoted} ENABLE ROW LEVEL SECURITY")
+            if not forced:
+                cursor.execute(f"ALTER TABLE {quoted} FORCE ROW LEVEL SECURITY")
+            if not has_policy:
+                cursor.execute(f"CREATE POLICY {POLICY_NAME} ON {quoted} USING {POLICY_EXPR} WITH CHECK {POLICY_EXPR}")
+            if not has_trigger:
+                trigger = connection.ops.quote_name(f"{table}_version")
+                cursor.execute(
+                    f"CREATE TRIGGER {trigger} BEFORE INSERT OR UPDATE ON {quoted} "
+                    "FOR EACH ROW EXECUTE FUNCTION youtility_bump_version()"
+                )
+            if not (enabled and forced and has_policy and has_trigger):
+                changed.append(table)
+    return changed

@@ -1,0 +1,75 @@
+"""Celery signal handlers: carry tenant and correlation id across the queue; count tasks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from celery.signals import before_task_publish, task_postrun, task_prerun
+
+from . import context, tenancy
+
+log = structlog.get_logger(__name__)
+
+TENANT_HEADER = "youtility_tenant"
+REQUEST_ID_HEADER = "youtility_request_id"
+ACTOR_HEADER = "youtility_actor"
+
+_tokens: dict[str, tuple[Any, Any]] = {}
+
+
+@before_task_publish.connect(dispatch_uid="core.task_headers")
+def add_context_headers(headers: dict[str, Any] | None = None, **_: Any) -> None:
+    if headers is None:
+        return
+    tenant_id = tenancy.current_tenant_id()
+    if tenant_id is not None and TENANT_HEADER not in headers:
+        headers[TENANT_HEADER] = tenant_id
+    request_id = context.current_request_id()
+    if request_id and REQUEST_ID_HEADER not in headers:
+        headers[REQUEST_ID_HEADER] = request_id
+    actor = context.current_actor_id()
+    if actor is not None and ACTOR_HEADER not in headers:
+        headers[ACTOR_HEADER] = actor
+
+
+def _header(task: Any, name: str) -> Any:
+    request = task.request
+    value = getattr(request, name, None)
+    if value is None and isinstance(getattr(request, "headers", None), dict):
+        value = request.headers.get(name)
+    return value
+
+
+@task_prerun.connect(dispatch_uid="core.task_context")
+def restore_context(task_id: str, task: Any, **_: Any) -> None:
+    from apps.tenants.models import Tenant
+
+    structlog.contextvars.clear_contextvars()
+    request_id = _header(task, REQUEST_ID_HEADER) or context.new_request_id()
+    structlog.contextvars.bind_contextvars(request_id=request_id, task=task.name, task_id=task_id)
+    tenant_ctx = None
+    tenant_id = _header(task, TENANT_HEADER)
+    if tenant_id is not None:
+        tenant = Tenant.objects.filter(pk=tenant_id, is_active=True).first()
+        if tenant is None:
+            log.warning("celery.tenant_inactive", tenant_id=tenant_id)
+        else:
+            tenant_ctx = tenancy.TenantContext.of(tenant)
+            structlog.contextvars.bind_contextvars(tenant=tenant.slug)
+    _tokens[task_id] = (tenancy.set_tenant(tenant_ctx), context.set_actor(_header(task, ACTOR_HEADER)))
+
+
+@task_postrun.connect(dispatch_uid="core.task_context_reset")
+def reset_context(task_id: str, task: Any, state: str | None = None, **_: Any) -> None:
+    from .metrics import record_celery_task
+
+    tokens = _tokens.pop(task_id, None)
+    if tokens is not None:
+        tenancy.reset(tokens[0])
+        context.reset_actor(tokens[1])
+    try:
+        record_celery_task(task.name, state or "UNKNOWN")
+    except OSError:
+        log.warning("celery.metrics_unavailable", task=task.name)
+    structlog.contextvars.clear_contextvars()

@@ -1,0 +1,114 @@
+"""Health, readiness, metrics, and error pages that answer API clients in JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlparse
+
+import structlog
+from django.conf import settings
+from django.db import connections
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from django.views.defaults import page_not_found, permission_denied, server_error
+
+from .api.errors import error_response, internal_error_response
+from .metrics import redis_client, render_metrics
+from .middleware import is_api_path
+
+log = structlog.get_logger(__name__)
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness: the process answers. Checks nothing else on purpose."""
+    return JsonResponse({"status": "ok"})
+
+
+def _check_database() -> None:
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _check_redis() -> None:
+    redis_client().ping()
+
+
+def _check_mqtt() -> None:
+    """Open an MQTT session with the broker and wait for its CONNACK."""
+    import paho.mqtt.client as mqtt
+
+    url = urlparse(settings.MQTT_URL)
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="", protocol=mqtt.MQTTv311)
+    if url.username:
+        client.username_pw_set(url.username, url.password)
+    if url.scheme == "mqtts":
+        client.tls_set()
+    try:
+        client.connect(url.hostname or "127.0.0.1", url.port or (8883 if url.scheme == "mqtts" else 1883), keepalive=5)
+        client.socket().settimeout(2)  # type: ignore[union-attr]
+        for _ in range(20):
+            client.loop(timeout=0.1)
+            if client.is_connected():
+                return
+        raise ConnectionError("no CONNACK from the broker")
+    finally:
+        client.disconnect()
+
+
+CHECKS = {"database": _check_database, "redis": _check_redis, "mqtt": _check_mqtt}
+
+
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness: database, Redis and the MQTT broker answer; 503 names the ones that do not."""
+    results: dict[str, str] = {}
+    for name, check in CHECKS.items():
+        try:
+            check()
+            results[name] = "ok"
+        except Exception as exc:  # noqa: BLE001 - any failure of a dependency means not ready
+            log.warning("readyz.check_failed", check=name, error=type(exc).__name__)
+            results[name] = "unavailable"
+    failing = [name for name, state in results.items() if state != "ok"]
+    if failing:
+        return error_response(
+            "not_ready", f"Not ready: {', '.join(failing)} unavailable.", 503, {"checks": results, "failing": failing}
+        )
+    return JsonResponse({"status": "ready", "checks": results})
+
+
+@never_cache
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(render_metrics(), content_type="text/plain; version=0.0.4; charset=utf-8")
+
+
+def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if is_api_path(request.path):
+        return error_response("not_found", "Not found.", 404)
+    return page_not_found(request, exception or Exception())
+
+
+def handler403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if is_api_path(request.path):
+        return error_response("permission_denied", "You do not have permission to do this.", 403)
+    return permission_denied(request, exception or Exception())
+
+
+def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if is_api_path(request.path):
+        return error_response("bad_request", "The request is not valid.", 400)
+    return HttpResponse("Bad request", status=400, content_type="text/plain")
+
+
+def handler500(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    if is_api_path(request.path):
+        return internal_error_response()
+    return server_error(request)
+
+
+__all__ = ["handler400", "handler403", "handler404", "handler500", "healthz", "metrics", "readyz"]

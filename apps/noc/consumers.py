@@ -1,0 +1,16 @@
+"""The live operations dashboard's socket, ``/ws/noc/``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apps.core.realtime import TenantConsumer
+
+
+class NocConsumer(TenantConsumer):
+    """Receives alert and dashboard events of the user's tenant (needs ``noc.view``)."""
+
+    channel = "noc"
+
+    def is_allowed(self, person: Any) -> bool:
+        return bool(person.has_capability("noc.view"))

@@ -1,0 +1,55 @@
+"""Session authentication for the console and the Django admin, tenant-aware."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from apps.core import tenancy
+from apps.core.errors import DomainError
+
+from .models import Person
+from .services import check_credentials
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    """The client address, trusting X-Forwarded-For only as far as our own proxies."""
+    if request is None:
+        return None
+    from django.conf import settings
+
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    hops = settings.TRUSTED_PROXY_COUNT
+    if forwarded and hops > 0 and len(forwarded) >= hops:
+        return forwarded[-hops]
+    return request.META.get("REMOTE_ADDR")
+
+
+class TenantLoginBackend:
+    """Checks tenant + login + password through the same service as the token endpoint."""
+
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        tenant: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> Person | None:
+        if not tenant or not username or password is None:
+            return None
+        try:
+            person = check_credentials(
+                tenant_slug=tenant, login=username, password=password, ip=client_ip(request), channel="console"
+            )
+        except DomainError as exc:
+            if request is not None:
+                request.auth_error = exc  # type: ignore[attr-defined]
+            return None
+        return person
+
+    def get_user(self, user_id: int) -> Person | None:
+        if tenancy.current_tenant_id() is None:
+            return None
+        return Person.objects.filter(pk=user_id, is_active=True).prefetch_related("roles").first()

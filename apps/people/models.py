@@ -1,0 +1,139 @@
+"""People of a tenant, their roles, and the refresh tokens issued to them."""
+
+from __future__ import annotations
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from apps.core.models import TenantManager, TenantModel
+
+from .capabilities import CAPABILITIES
+
+
+def validate_capabilities(value: list[str]) -> None:
+    unknown = sorted(set(value) - set(CAPABILITIES))
+    if unknown:
+        raise ValidationError(f"Unknown capabilities: {', '.join(unknown)}.")
+
+
+class Role(TenantModel):
+    """A named set of capabilities, editable per tenant (admin, supervisor, guard, client viewer)."""
+
+    code = models.SlugField(max_length=50)
+    name = models.CharField(max_length=100)
+    capabilities = ArrayField(models.CharField(max_length=50), default=list, validators=[validate_capabilities])
+
+    class Meta(TenantModel.Meta):
+        constraints = [
+            *TenantModel.Meta.constraints,
+            models.UniqueConstraint(fields=["tenant", "code"], name="people_role_tenant_code"),
+        ]
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PersonManager(TenantManager):
+    def get_by_natural_key(self, login: str) -> Person:
+        return self.get(login=login)
+
+
+class Person(TenantModel, AbstractBaseUser):
+    """The user model. ``login`` is unique within a tenant, not across tenants."""
+
+    login = models.CharField(max_length=150)
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False, help_text="May sign in to the Django admin (tenant admins).")
+    is_superuser = models.BooleanField(
+        default=False, help_text="Platform support staff: may manage tenants in the admin."
+    )
+    bound_device_id = models.CharField(
+        max_length=128,
+        blank=True,
+        help_text="When set, tokens are only issued to and accepted from this device.",
+    )
+    roles = models.ManyToManyField(
+        Role, through="RoleAssignment", through_fields=("person", "role"), related_name="people", blank=True
+    )
+
+    objects = PersonManager()
+
+    USERNAME_FIELD = "login"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta(TenantModel.Meta):
+        constraints = [
+            *TenantModel.Meta.constraints,
+            models.UniqueConstraint(fields=["tenant", "login"], name="people_person_tenant_login"),
+        ]
+        ordering = ["login"]
+        verbose_name_plural = "people"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.login})"
+
+    def capability_set(self) -> frozenset[str]:
+        cached = getattr(self, "_capabilities", None)
+        if cached is None:
+            cached = frozenset(cap for role in self.roles.all() for cap in role.capabilities)
+            self._capabilities = cached
+        return cached
+
+    def role_codes(self) -> list[str]:
+        return sorted(role.code for role in self.roles.all())
+
+    def has_capability(self, code: str) -> bool:
+        return self.is_active and (self.is_superuser or code in self.capability_set())
+
+    # Django admin's permission interface, answered from capabilities.
+    def has_perm(self, perm: str, obj: object = None) -> bool:
+        return self.has_capability("admin.manage")
+
+    def has_perms(self, perm_list: object, obj: object = None) -> bool:
+        return self.has_capability("admin.manage")
+
+    def has_module_perms(self, app_label: str) -> bool:
+        return self.has_capability("admin.manage")
+
+
+class RoleAssignment(TenantModel):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="role_assignments")
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="assignments")
+
+    class Meta(TenantModel.Meta):
+        constraints = [
+            *TenantModel.Meta.constraints,
+            models.UniqueConstraint(fields=["tenant", "person", "role"], name="people_roleassignment_unique"),
+        ]
+
+
+class RefreshToken(TenantModel):
+    """One refresh token (stored as a SHA-256 hash). Rotation makes a chain in one
+    ``family``; presenting a token that was already rotated revokes the whole family,
+    because only a stolen copy would be used twice."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="refresh_tokens")
+    token_hash = models.CharField(max_length=64)
+    family = models.UUIDField(db_index=True)
+    device_id = models.CharField(max_length=128, blank=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(TenantModel.Meta):
+        constraints = [
+            *TenantModel.Meta.constraints,
+            models.UniqueConstraint(fields=["tenant", "token_hash"], name="people_refreshtoken_hash"),
+        ]
+        indexes = [models.Index(fields=["tenant", "expires_at"], name="people_refresh_expiry")]
+
+    @property
+    def is_usable(self) -> bool:
+        return self.used_at is None and self.revoked_at is None and self.expires_at > timezone.now()

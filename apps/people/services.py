@@ -1,0 +1,252 @@
+"""Authentication services shared by REST, GraphQL, WebSocket and the console.
+
+Adapters parse input and call these; the rules (credentials, throttling, device
+binding, rotation, revocation) live here only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+import structlog
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from apps.core import tenancy
+from apps.core.errors import AuthenticationFailed, DomainError
+from apps.tenants.models import Tenant
+
+from . import throttling, tokens
+from .capabilities import SEED_ROLES
+from .models import Person, RefreshToken, Role, RoleAssignment
+
+log = structlog.get_logger(__name__)
+
+# A hash to check against when the login does not exist, so both paths cost the same.
+_DUMMY_PASSWORD_HASH = make_password("not-a-real-password")
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access: str
+    refresh: str
+    access_expires_in: int
+    refresh_expires_at: int
+    claims: tokens.AccessClaims
+
+
+def _active_tenant_by_slug(slug: str) -> Tenant:
+    tenant = Tenant.objects.filter(slug=slug).first()
+    if tenant is None:
+        raise AuthenticationFailed("No such tenant.", code="unknown_tenant")
+    if not tenant.is_active:
+        raise AuthenticationFailed("This tenant is disabled.", code="tenant_inactive")
+    return tenant
+
+
+def active_tenant_by_id(tenant_id: int) -> Tenant:
+    tenant = Tenant.objects.filter(pk=tenant_id, is_active=True).first()
+    if tenant is None:
+        raise AuthenticationFailed("The tenant of this token is not active.", code="tenant_inactive")
+    return tenant
+
+
+def check_credentials(*, tenant_slug: str, login: str, password: str, ip: str | None, channel: str) -> Person:
+    """Return the person for valid credentials; throttle and log every attempt.
+
+    Raises ``AuthenticationFailed`` (``unknown_tenant``, ``invalid_credentials``) or
+    ``Throttled`` (``auth_throttled``, ``auth_locked``). Passwords are never logged.
+    """
+    throttling.check_allowed(tenant_slug, login, ip)
+    try:
+        tenant = _active_tenant_by_slug(tenant_slug)
+    except AuthenticationFailed as exc:
+        throttling.record_failure(tenant_slug, login, ip)
+        log.warning("auth.login_failed", tenant=tenant_slug, login=login, ip=ip, channel=channel, reason=exc.code)
+        raise
+    with tenancy.tenant_context(tenant):
+        person = Person.objects.filter(login=login).first()
+        if person is None:
+            Person(password=_DUMMY_PASSWORD_HASH).check_password(password)
+            valid = False
+        else:
+            valid = person.check_password(password) and person.is_active
+    if not valid:
+        throttling.record_failure(tenant_slug, login, ip)
+        log.warning(
+            "auth.login_failed", tenant=tenant_slug, login=login, ip=ip, channel=channel, reason="invalid_credentials"
+        )
+        raise AuthenticationFailed("Invalid login or password.", code="invalid_credentials")
+    throttling.record_success(tenant_slug, login)
+    assert person is not None
+    log.info("auth.login_succeeded", tenant=tenant_slug, login=login, person_id=person.pk, ip=ip, channel=channel)
+    return person
+
+
+def _check_device(person: Person, device_id: str) -> None:
+    if person.bound_device_id and device_id != person.bound_device_id:
+        raise AuthenticationFailed("This account is bound to another device.", code="device_mismatch", status=403)
+
+
+def _issue(person: Person, tenant: Tenant, device_id: str, family: uuid.UUID) -> TokenPair:
+    secret = tokens.new_refresh_secret(tenant.pk)
+    expires_at = timezone.now() + timedelta(seconds=settings.JWT_REFRESH_TTL_SECONDS)
+    RefreshToken.objects.create(
+        person=person,
+        token_hash=tokens.hash_refresh(secret),
+        family=family,
+        device_id=device_id,
+        expires_at=expires_at,
+    )
+    access, claims = tokens.encode_access(
+        person_id=person.pk,
+        tenant_id=tenant.pk,
+        tenant_slug=tenant.slug,
+        roles=person.role_codes(),
+        device_id=device_id,
+        family=str(family),
+    )
+    return TokenPair(
+        access=access,
+        refresh=secret,
+        access_expires_in=settings.JWT_ACCESS_TTL_SECONDS,
+        refresh_expires_at=int(expires_at.timestamp()),
+        claims=claims,
+    )
+
+
+def obtain_tokens(
+    *, tenant_slug: str, login: str, password: str, device_id: str = "", ip: str | None = None, channel: str = "rest"
+) -> TokenPair:
+    """Sign in with tenant, login and password; returns an access and a refresh token."""
+    person = check_credentials(tenant_slug=tenant_slug, login=login, password=password, ip=ip, channel=channel)
+    tenant = _active_tenant_by_slug(tenant_slug)
+    with tenancy.tenant_context(tenant), transaction.atomic(using=tenant.db_alias):
+        _check_device(person, device_id)
+        Person.objects.filter(pk=person.pk).update(last_login=timezone.now())
+        return _issue(person, tenant, device_id, uuid.uuid4())
+
+
+def refresh_tokens(*, refresh: str, device_id: str = "") -> TokenPair:
+    """Rotate a refresh token. Reusing a rotated token revokes its whole family."""
+    tenant = active_tenant_by_id(tokens.parse_refresh(refresh))
+    with tenancy.tenant_context(tenant):
+        with transaction.atomic(using=tenant.db_alias):
+            row = (
+                RefreshToken.objects.select_for_update()
+                .select_related("person")
+                .filter(token_hash=tokens.hash_refresh(refresh))
+                .first()
+            )
+            if row is None:
+                raise AuthenticationFailed("The refresh token is not valid.", code="token_invalid")
+            if row.revoked_at is not None:
+                raise AuthenticationFailed("The refresh token has been revoked.", code="token_revoked")
+            if row.used_at is not None:
+                _revoke_family(row.family)
+                reuse = True
+            else:
+                reuse = False
+        if reuse:
+            log.warning("auth.refresh_reused", person_id=row.person_id, family=str(row.family))
+            raise AuthenticationFailed(
+                "The refresh token was already used; every session of this sign-in is now revoked.",
+                code="token_revoked",
+            )
+        with transaction.atomic(using=tenant.db_alias):
+            if row.expires_at <= timezone.now():
+                raise AuthenticationFailed("The refresh token has expired.", code="token_expired")
+            person = row.person
+            if not person.is_active:
+                raise AuthenticationFailed("This account is disabled.", code="account_inactive")
+            device = device_id or row.device_id
+            if row.device_id and device != row.device_id:
+                raise AuthenticationFailed("This token belongs to another device.", code="device_mismatch", status=403)
+            _check_device(person, device)
+            RefreshToken.objects.filter(pk=row.pk).update(used_at=timezone.now())
+            return _issue(person, tenant, device, row.family)
+
+
+def _revoke_family(family: uuid.UUID) -> None:
+    RefreshToken.objects.filter(family=family, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    # Access tokens of the family die at once too, not only when they expire.
+    transaction.on_commit(
+        lambda: cache.set(f"revoked-family:{family}", True, timeout=settings.JWT_ACCESS_TTL_SECONDS + 60),
+        using=tenancy.db_alias(),
+    )
+
+
+def revoke_refresh(*, refresh: str) -> None:
+    """Log out: revoke this refresh token's family and the access tokens issued with it."""
+    tenant = active_tenant_by_id(tokens.parse_refresh(refresh))
+    with tenancy.tenant_context(tenant), transaction.atomic(using=tenant.db_alias):
+        row = RefreshToken.objects.filter(token_hash=tokens.hash_refresh(refresh)).first()
+        if row is None:
+            raise AuthenticationFailed("The refresh token is not valid.", code="token_invalid")
+        if row.revoked_at is not None:
+            raise AuthenticationFailed("The refresh token has already been revoked.", code="token_revoked")
+        _revoke_family(row.family)
+        log.info("auth.logout", person_id=row.person_id)
+
+
+def verify_access(token: str) -> tokens.AccessClaims:
+    """Decode an access token and check it has not been revoked."""
+    claims = tokens.decode_access(token)
+    if claims.family and cache.get(f"revoked-family:{claims.family}"):
+        raise AuthenticationFailed("The access token has been revoked.", code="token_revoked")
+    return claims
+
+
+def authenticate_access(token: str, device_id: str | None) -> tuple[Person, Tenant, tokens.AccessClaims]:
+    """Resolve an access token to its person and tenant, enforcing device binding.
+
+    The caller sets the tenant context from the returned tenant; the client never
+    chooses it.
+    """
+    claims = verify_access(token)
+    tenant = active_tenant_by_id(claims.tenant_id)
+    with tenancy.tenant_context(tenant):
+        person = Person.objects.filter(pk=claims.person_id).prefetch_related("roles").first()
+    if person is None or not person.is_active:
+        raise AuthenticationFailed("This account is disabled.", code="account_inactive")
+    if person.bound_device_id:
+        presented = device_id if device_id is not None else ""
+        if claims.device_id != person.bound_device_id or presented != claims.device_id:
+            raise AuthenticationFailed("This token is not valid on this device.", code="device_mismatch", status=403)
+    return person, tenant, claims
+
+
+def set_password(person: Person, raw_password: str) -> None:
+    if len(raw_password) < 8:
+        raise DomainError("Passwords need at least 8 characters.", code="password_too_short")
+    person.set_password(raw_password)
+    person.save(update_fields=["password", "modified_at", "modified_by"])
+
+
+def ensure_seed_roles() -> dict[str, Role]:
+    """Create the standard roles of the tenant in context where missing (never overwrites edits)."""
+    roles: dict[str, Role] = {}
+    for code, (name, capabilities) in SEED_ROLES.items():
+        roles[code], _ = Role.objects.get_or_create(code=code, defaults={"name": name, "capabilities": capabilities})
+    return roles
+
+
+def create_person(
+    *, login: str, name: str, password: str | None, roles: list[Role], email: str = "", is_staff: bool = False
+) -> Person:
+    """Create a person in the tenant in context with the given roles."""
+    person = Person(login=login, name=name, email=email, is_staff=is_staff)
+    person.full_clean(exclude=["password", "tenant"])
+    if password is None:
+        person.set_unusable_password()
+    else:
+        person.set_password(password)
+    person.save()
+    for role in roles:
+        RoleAssignment.objects.create(person=person, role=role)
+    return person

@@ -1,0 +1,41 @@
+"""The tenant: a service company, the isolation boundary of all its data."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+
+slug_validator = RegexValidator(r"^[a-z0-9][a-z0-9-]{1,48}[a-z0-9]$", "Use 3-50 lowercase letters, digits and dashes.")
+
+
+def validate_db_alias(value: str) -> None:
+    if value not in settings.DATABASES:
+        raise ValidationError(f"Unknown database alias {value!r}; configured: {', '.join(settings.DATABASES)}.")
+
+
+class Tenant(models.Model):
+    """A service company. Not tenant-owned itself: it lives in the ``default`` database,
+    and a copy of the row is kept in the tenant's dedicated database when it has one
+    (tenant-owned rows there need it as their foreign-key target)."""
+
+    slug = models.SlugField(max_length=50, unique=True, validators=[slug_validator])
+    name = models.CharField(max_length=200)
+    timezone = models.CharField(max_length=64, default="UTC")
+    settings = models.JSONField(default=dict, blank=True)
+    db_alias = models.CharField(
+        max_length=64,
+        default="default",
+        validators=[validate_db_alias],
+        help_text="Database that holds this tenant's data (see TENANT_DATABASE_URLS).",
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.slug

@@ -1,0 +1,130 @@
+"""Suite-wide fixtures: real databases (owner creates, runtime role runs), tenants and personas.
+
+Personas are named ``tenant_a_admin``, ``tenant_b_guard`` and so on; each is a person of
+the matching tenant with the seed role of that name and the password ``pw-<login>-123``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connections
+from rest_framework.test import APIClient
+
+from apps.core.tenancy import tenant_context
+from apps.people.services import create_person, ensure_seed_roles, obtain_tokens
+from apps.tenants.models import Tenant
+from apps.tenants.services import create_tenant
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+    """After pytest-django created and migrated the test databases as the schema owner,
+    reconnect as the runtime role, which row-level security applies to."""
+    with django_db_blocker.unblock():
+        for alias in connections:
+            with connections[alias].cursor() as cursor:
+                # Only tests flush tables between transactional tests; production never grants this.
+                cursor.execute(f"GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO {settings.TEST_APP_USER}")
+            connections[alias].close()
+            connections[alias].settings_dict["USER"] = settings.TEST_APP_USER
+    yield
+    with django_db_blocker.unblock():
+        for alias in connections:
+            connections[alias].close()
+            connections[alias].settings_dict["USER"] = settings.TEST_OWNER_USER
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> Iterator[None]:
+    cache.clear()
+    yield
+
+
+@dataclass
+class Persona:
+    person: Any
+    tenant: Tenant
+    login: str
+    password: str
+
+    def tokens(self, device_id: str = "") -> Any:
+        return obtain_tokens(
+            tenant_slug=self.tenant.slug, login=self.login, password=self.password, device_id=device_id
+        )
+
+    def client(self, device_id: str = "") -> APIClient:
+        client = APIClient()
+        pair = self.tokens(device_id)
+        client.credentials(
+            HTTP_AUTHORIZATION=f"Bearer {pair.access}", **({"HTTP_X_DEVICE_ID": device_id} if device_id else {})
+        )
+        return client
+
+
+def make_tenant(slug: str, db_alias: str = "default") -> Tenant:
+    tenant = create_tenant(slug=slug, name=slug.title(), db_alias=db_alias)
+    with tenant_context(tenant):
+        ensure_seed_roles()
+    return tenant
+
+
+def make_persona(tenant: Tenant, role_code: str, login: str | None = None, **fields: Any) -> Persona:
+    login = login or role_code
+    password = f"pw-{login}-123"
+    with tenant_context(tenant):
+        roles = ensure_seed_roles()
+        person = create_person(
+            login=login, name=login.replace("_", " ").title(), password=password, roles=[roles[role_code]], **fields
+        )
+    return Persona(person=person, tenant=tenant, login=login, password=password)
+
+
+@pytest.fixture
+def tenant_a(db: Any) -> Tenant:
+    return make_tenant("alpha")
+
+
+@pytest.fixture
+def tenant_b(db: Any) -> Tenant:
+    return make_tenant("bravo")
+
+
+@pytest.fixture
+def tenant_a_admin(tenant_a: Tenant) -> Persona:
+    return make_persona(tenant_a, "admin")
+
+
+@pytest.fixture
+def tenant_a_supervisor(tenant_a: Tenant) -> Persona:
+    return make_persona(tenant_a, "supervisor")
+
+
+@pytest.fixture
+def tenant_a_guard(tenant_a: Tenant) -> Persona:
+    return make_persona(tenant_a, "guard")
+
+
+@pytest.fixture
+def tenant_a_client(tenant_a: Tenant) -> Persona:
+    return make_persona(tenant_a, "client_viewer", login="client")
+
+
+@pytest.fixture
+def tenant_b_admin(tenant_b: Tenant) -> Persona:
+    return make_persona(tenant_b, "admin")
+
+
+@pytest.fixture
+def tenant_b_guard(tenant_b: Tenant) -> Persona:
+    return make_persona(tenant_b, "guard")
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()

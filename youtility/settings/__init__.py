@@ -1,0 +1,314 @@
+"""Youtility settings: the one module that reads the environment.
+
+Profiles (``YOUTILITY_ENV``):
+- ``local`` (default): DEBUG on, local services on their standard ports, a throwaway key.
+- ``production``: DEBUG off, refuses to start without ``SECRET_KEY``, HTTPS-only cookies,
+  HSTS; passes ``manage.py check --deploy`` without warnings.
+The test suite uses ``youtility.settings.test``, which only overrides what tests need.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .env import database_from_url, env_bool, env_int, env_list, env_str, parse_alias_urls
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+VAR_DIR = Path(env_str("YOUTILITY_VAR_DIR", str(BASE_DIR / "var")))
+
+PROFILE = env_str("YOUTILITY_ENV", "local")
+if PROFILE not in {"local", "production", "test"}:
+    raise ImproperlyConfigured(f"YOUTILITY_ENV must be local, production or test, got {PROFILE!r}.")
+PRODUCTION = PROFILE == "production"
+
+if PRODUCTION:
+    SECRET_KEY = env_str("SECRET_KEY")  # no default: production refuses to start without it
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters with at least 5 distinct ones.")
+else:
+    SECRET_KEY = env_str("SECRET_KEY", "local-development-key-not-for-production-0123456789abcdefghijkl")
+
+DEBUG = env_bool("DEBUG", not PRODUCTION)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG cannot be on in the production profile.")
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS is required in the production profile.")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.gis",
+    "django.contrib.postgres",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "graphene_django",
+    "channels",
+    "django_celery_beat",
+    "django_celery_results",
+    "apps.core",
+    "apps.tenants",
+    "apps.people",
+    "apps.noc",
+    "apps.console",
+]
+
+MIDDLEWARE = [
+    "apps.core.middleware.RequestIdMiddleware",
+    "apps.core.middleware.MetricsMiddleware",
+    "apps.core.middleware.BodySizeLimitMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "apps.people.middleware.SessionTenantMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "apps.core.middleware.ApiErrorMiddleware",
+]
+
+ROOT_URLCONF = "youtility.urls"
+WSGI_APPLICATION = "youtility.wsgi.application"
+ASGI_APPLICATION = "youtility.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database --------------------------------------------------------------------------
+# DATABASE_URL is the runtime role (no superuser, subject to row-level security).
+# Migrations run with MIGRATE_DATABASE_URL (the schema owner) when it is set.
+DATABASE_URL = env_str("DATABASE_URL", "postgres://youtility_app@127.0.0.1:5432/youtility")
+_default_db = database_from_url(DATABASE_URL)
+_default_db["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
+_default_db["CONN_HEALTH_CHECKS"] = True
+_default_db["TEST"] = {"TEMPLATE": env_str("DB_TEST_TEMPLATE", "youtility_template")}
+DATABASES: dict[str, dict[str, object]] = {"default": _default_db}
+
+# Dedicated databases a tenant can be placed in: TENANT_DATABASE_URLS="eu1=postgres://...,eu2=...".
+TENANT_DATABASE_URLS = parse_alias_urls(env_str("TENANT_DATABASE_URLS", ""))
+for _alias, _url in TENANT_DATABASE_URLS.items():
+    _db = database_from_url(_url)
+    _db["CONN_MAX_AGE"] = _default_db["CONN_MAX_AGE"]
+    _db["CONN_HEALTH_CHECKS"] = True
+    _db["TEST"] = {"TEMPLATE": _default_db["TEST"]["TEMPLATE"]}  # type: ignore[index]
+    DATABASES[_alias] = _db
+DATABASE_ROUTERS = ["apps.core.routers.TenantDatabaseRouter"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis, cache, Celery, channels, MQTT -------------------------------------------------
+REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
+MQTT_URL = env_str("MQTT_URL", "mqtt://127.0.0.1:1883")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "yt"),
+        "TIMEOUT": 300,
+    }
+}
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("CHANNEL_PREFIX", "yt-ch")},
+    }
+}
+
+# --- Auth ---------------------------------------------------------------------------------
+AUTH_USER_MODEL = "people.Person"
+AUTHENTICATION_BACKENDS = ["apps.people.backends.TenantLoginBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "console:login"
+LOGIN_REDIRECT_URL = "console:home"
+LOGOUT_REDIRECT_URL = "console:login"
+# Logins are unique per tenant, not globally: the tenant-aware backend resolves them,
+# so Django's "USERNAME_FIELD must be unique" warning does not apply.
+# GDAL older than 3.9 (Debian 12 ships 3.6) cannot block file/network access from
+# spatial reference strings; geometries reach us only as GeoJSON with a fixed SRID 4326,
+# never as user-supplied SRS definitions or GDAL data sources.
+SILENCED_SYSTEM_CHECKS = ["auth.W004", "gis.W001"]
+
+JWT_SIGNING_KEY = env_str("JWT_SIGNING_KEY", SECRET_KEY)
+JWT_ACCESS_TTL_SECONDS = env_int("JWT_ACCESS_TTL_SECONDS", 600)
+JWT_REFRESH_TTL_SECONDS = env_int("JWT_REFRESH_TTL_SECONDS", 30 * 24 * 3600)
+JWT_ISSUER = "youtility"
+WS_TICKET_TTL_SECONDS = 30
+
+# Login throttling: failures per login and per client address.
+LOGIN_SLOWDOWN_AFTER = env_int("LOGIN_SLOWDOWN_AFTER", 5)
+LOGIN_LOCKOUT_AFTER = env_int("LOGIN_LOCKOUT_AFTER", 10)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
+LOGIN_IP_SLOWDOWN_AFTER = env_int("LOGIN_IP_SLOWDOWN_AFTER", 20)
+LOGIN_IP_LOCKOUT_AFTER = env_int("LOGIN_IP_LOCKOUT_AFTER", 50)
+LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900)
+
+# --- Requests -----------------------------------------------------------------------------
+# Bodies above this are refused with 413 before anything parses them; uploads get their
+# own, larger limits in the endpoints that accept files.
+MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
+# Number of trusted reverse proxies in front of the app (nginx locally): the client
+# address is taken from X-Forwarded-For only that many hops back.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1)
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apps.people.api.authentication.JWTAuthentication",
+        "apps.people.api.authentication.TenantSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "apps.core.api.pagination.StandardPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "apps.core.api.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+if DEBUG:
+    REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append("rest_framework.renderers.BrowsableAPIRenderer")  # type: ignore[attr-defined]
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Youtility API",
+    "DESCRIPTION": "Operations platform for security-guard and facility-services companies.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {
+            "jwtAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+        }
+    },
+    "SECURITY": [{"jwtAuth": []}],
+}
+
+GRAPHENE = {
+    "SCHEMA": "youtility.schema.schema",
+    "ATOMIC_MUTATIONS": True,
+}
+GRAPHQL_MAX_DEPTH = env_int("GRAPHQL_MAX_DEPTH", 8)
+GRAPHQL_MAX_FIELDS = env_int("GRAPHQL_MAX_FIELDS", 300)
+GRAPHQL_MAX_QUERY_BYTES = env_int("GRAPHQL_MAX_QUERY_BYTES", 20_000)
+GRAPHQL_INTROSPECTION = env_bool("GRAPHQL_INTROSPECTION", DEBUG)
+
+# --- Celery -------------------------------------------------------------------------------
+CELERY_RESULT_BACKEND = "django-db"
+CELERY_RESULT_EXTENDED = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_ALWAYS_EAGER = False
+
+# --- I18n, static, media -------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = VAR_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# --- Security -----------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    # The TLS-terminating proxy redirects; health probes arrive over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+
+# --- Logging: structured JSON, one line per event, with the correlation id -----------------
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+LOG_FORMAT = env_str("LOG_FORMAT", "json")
+LOGGING_CONFIG = None  # configured by apps.core.logging.configure_logging at start-up
+
+# Prometheus: processes of one host share counters through this directory (gunicorn workers).
+PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR", "")
+
+from apps.core.logging import configure_logging  # noqa: E402
+
+configure_logging(level=LOG_LEVEL, fmt=LOG_FORMAT)
+
+# --- Celery queues, routes and the one schedule (synced into django-celery-beat) ---------
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_TASK_QUEUES_NAMES = ["default", "notifications", "reports", "scheduling"]
+CELERY_TASK_ROUTES = {
+    "notifications.*": {"queue": "notifications"},
+    "reports.*": {"queue": "reports"},
+    "scheduling.*": {"queue": "scheduling"},
+    "*": {"queue": "default"},
+}
+CELERY_BEAT_SCHEDULE = {
+    "purge-expired-refresh-tokens": {
+        "task": "people.purge_expired_refresh_tokens",
+        "schedule": crontab(hour="3", minute="17"),
+    },
+}

@@ -1,0 +1,28 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from apps.core import views as core_views
+from youtility.graphql_view import YoutilityGraphQLView
+
+api_v1 = [
+    path("", include("apps.people.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("graphql/", YoutilityGraphQLView.as_view(), name="graphql"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("metrics", core_views.metrics, name="metrics"),
+    path("admin/", admin.site.urls),
+    path("", include("apps.console.urls")),
+]
+
+handler400 = "apps.core.views.handler400"
+handler403 = "apps.core.views.handler403"
+handler404 = "apps.core.views.handler404"
+handler500 = "apps.core.views.handler500"
