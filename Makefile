@@ -19,7 +19,7 @@ lint:  ## ruff (lint + format check) and mypy
 	bash scripts/bootstrap.sh --python-only
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/mypy apps youtility bench
+	.venv/bin/mypy apps youtility $(wildcard bench/*.py)
 
 format:
 	.venv/bin/ruff check --fix .

@@ -19,7 +19,7 @@ class YoutilityTask(Task):
     """Defaults for every task: late ack (set in settings), retry with backoff on
     transient failures of the database, Redis or network."""
 
-    autoretry_for = (ConnectionError, TimeoutError)
+    autoretry_for: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError)
     retry_backoff = True
     retry_backoff_max = 600
     retry_jitter = True

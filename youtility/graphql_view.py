@@ -30,6 +30,10 @@ def _errors(message: str, code: str, status: int, **details: Any) -> HttpRespons
     return HttpResponse(json.dumps(body), status=status, content_type="application/json")
 
 
+def _noop_view(request: HttpRequest) -> HttpResponse:
+    return HttpResponse()
+
+
 def _validation_rules() -> tuple:
     rules: list = [
         depth_limit_validator(max_depth=settings.GRAPHQL_MAX_DEPTH),
@@ -68,7 +72,7 @@ class YoutilityGraphQLView(GraphQLView):
             request.user = person
         elif getattr(request, "user", None) is not None and request.user.is_authenticated:
             activate_principal(request.user, request.session_tenant)  # type: ignore[attr-defined]
-            reason = CsrfViewMiddleware(lambda r: HttpResponse()).process_view(request, lambda r: None, (), {})
+            reason = CsrfViewMiddleware(lambda r: HttpResponse()).process_view(request, _noop_view, (), {})
             if reason is not None:
                 return _errors("CSRF verification failed.", "csrf_failed", 403)
         return super().dispatch(request, *args, **kwargs)

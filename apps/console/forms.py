@@ -15,11 +15,11 @@ class TenantLoginForm(forms.Form):
 
     def __init__(self, request: Any = None, *args: Any, **kwargs: Any) -> None:
         self.request = request
-        self.user_cache = None
+        self.user_cache: Any = None
         super().__init__(*args, **kwargs)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if self.errors:
             return data
         user = authenticate(self.request, tenant=data["tenant"], username=data["username"], password=data["password"])

@@ -48,7 +48,7 @@ def check_tenant_models(app_configs: Any = None, **kwargs: Any) -> list[Error]:
                 )
         for m2m in model._meta.local_many_to_many:
             through = m2m.remote_field.through
-            if through._meta.auto_created:
+            if through is not None and through._meta.auto_created:
                 errors.append(
                     Error(
                         f"{label}.{m2m.name} uses an auto-created through table with no tenant column.",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextvars
 import re
 import uuid
+from collections.abc import Mapping
 
 import structlog
 
@@ -45,9 +46,9 @@ def current_request_id() -> str | None:
     return structlog.contextvars.get_contextvars().get("request_id")
 
 
-def bind_request_id(request_id: str) -> dict[str, contextvars.Token]:
+def bind_request_id(request_id: str) -> Mapping[str, contextvars.Token]:
     return structlog.contextvars.bind_contextvars(request_id=request_id)
 
 
-def reset_request_id(tokens: dict[str, contextvars.Token]) -> None:
+def reset_request_id(tokens: Mapping[str, contextvars.Token]) -> None:
     structlog.contextvars.reset_contextvars(**tokens)

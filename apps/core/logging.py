@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import logging.config
 import sys
+from typing import Any
 
 import structlog
 
@@ -24,7 +25,7 @@ def _drop_secrets(_logger: object, _name: str, event_dict: dict) -> dict:
 
 
 def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
-    shared = [
+    shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_logger_name,
         structlog.stdlib.add_log_level,

@@ -44,7 +44,7 @@ class TenantQuerySet(models.QuerySet):
         key: int | str = self._SYSTEM if isinstance(ctx, tenancy.SystemContext) else ctx.id
         if self._tenant_bound is None:
             if isinstance(ctx, tenancy.TenantContext):
-                self._query.add_q(Q(tenant_id=ctx.id))
+                self._query.add_q(Q(tenant_id=ctx.id))  # type: ignore[attr-defined]
             self._tenant_bound = key
         elif self._tenant_bound != key:
             raise tenancy.TenantContextMissing(
@@ -52,7 +52,7 @@ class TenantQuerySet(models.QuerySet):
             )
 
     def _clone(self) -> TenantQuerySet:
-        clone = super()._clone()
+        clone = super()._clone()  # type: ignore[misc]
         clone._tenant_bound = self._tenant_bound
         return clone
 
@@ -94,7 +94,7 @@ class TenantQuerySet(models.QuerySet):
 
     def _update(self, values: Any) -> Any:
         self._bind_tenant()
-        return super()._update(values)
+        return super()._update(values)  # type: ignore[misc]
 
     def delete(self) -> tuple[int, dict[str, int]]:
         self._bind_tenant()
@@ -118,7 +118,7 @@ class TenantQuerySet(models.QuerySet):
         for other in other_qs:
             if isinstance(other, TenantQuerySet):
                 other._bind_tenant()
-        return super()._combinator_query(combinator, *other_qs, all=all)
+        return super()._combinator_query(combinator, *other_qs, all=all)  # type: ignore[misc]
 
     def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> Any:
         objs = list(objs)

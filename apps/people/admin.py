@@ -29,4 +29,3 @@ class PersonAdmin(admin.ModelAdmin):
     list_filter = ["is_active", "is_staff"]
     search_fields = ["login", "name", "email"]
     fields = ["login", "name", "email", "is_active", "is_staff", "bound_device_id"]
-    readonly_fields: list[str] = []

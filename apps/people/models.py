@@ -58,11 +58,11 @@ class Person(TenantModel, AbstractBaseUser):
         blank=True,
         help_text="When set, tokens are only issued to and accepted from this device.",
     )
-    roles = models.ManyToManyField(
+    roles: models.ManyToManyField[Role, RoleAssignment] = models.ManyToManyField(
         Role, through="RoleAssignment", through_fields=("person", "role"), related_name="people", blank=True
     )
 
-    objects = PersonManager()
+    objects = PersonManager()  # type: ignore[misc]
 
     USERNAME_FIELD = "login"
     EMAIL_FIELD = "email"

@@ -72,7 +72,6 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if not isinstance(exc, exceptions.APIException):
         return None  # unexpected: ApiErrorMiddleware logs it and answers 500 without a traceback
     code = next((c for cls, c in _DRF_CODES if isinstance(exc, cls)), "error")
-    headers: dict[str, str] = {}
     if isinstance(exc, exceptions.ValidationError):
         message = "The request is not valid."
         details = _validation_details(exc.detail)
@@ -86,16 +85,17 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         detail_code = exc.get_codes()
         if isinstance(detail_code, str) and detail_code not in {"error", "invalid"}:
             code = detail_code
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        details["retry_after"] = int(exc.wait)
+    response_headers: dict[str, str] = {}
+    wait = getattr(exc, "wait", None)
+    if wait:
+        details["retry_after"] = int(wait)
+        response_headers["Retry-After"] = str(int(wait))
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
-        headers["WWW-Authenticate"] = 'Bearer realm="api"'
+        response_headers["WWW-Authenticate"] = 'Bearer realm="api"'
         status = 401
     else:
         status = exc.status_code
-    if getattr(exc, "wait", None):
-        headers["Retry-After"] = str(int(exc.wait))  # type: ignore[attr-defined]
-    return Response(error_body(code, message, details), status=status, headers=headers)
+    return Response(error_body(code, message, details), status=status, headers=response_headers)
 
 
 def internal_error_response() -> JsonResponse:

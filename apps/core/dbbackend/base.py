@@ -53,12 +53,12 @@ class DatabaseWrapper(PostGISDatabaseWrapper):
 
     def _rollback(self) -> None:
         self.tenant_settings = None
-        super()._rollback()
+        super()._rollback()  # type: ignore[misc]
 
     def _savepoint_rollback(self, sid: str) -> None:
         self.tenant_settings = None
-        super()._savepoint_rollback(sid)
+        super()._savepoint_rollback(sid)  # type: ignore[misc]
 
     def _close(self) -> None:
         self.tenant_settings = None
-        super()._close()
+        super()._close()  # type: ignore[misc]

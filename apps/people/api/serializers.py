@@ -52,7 +52,7 @@ class MeSerializer(serializers.Serializer):
 
 
 class PersonSerializer(serializers.ModelSerializer):
-    roles = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    roles: serializers.RelatedField = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
 
     class Meta:
         model = Person

@@ -93,7 +93,7 @@ class WsTicketView(APIView):
         ticket = secrets.token_urlsafe(32)
         cache.set(
             WS_TICKET_PREFIX + ticket,
-            {"person_id": request.user.pk, "tenant_id": request.user.tenant_id},
+            {"person_id": request.user.pk, "tenant_id": request.user.tenant_id},  # type: ignore[union-attr]
             timeout=settings.WS_TICKET_TTL_SECONDS,
         )
         return Response({"ticket": ticket, "expires_in": settings.WS_TICKET_TTL_SECONDS}, status=201)
@@ -106,7 +106,7 @@ class MeView(APIView):
 
     @extend_schema(responses={200: s.MeSerializer}, tags=["people"])
     def get(self, request: Request) -> Response:
-        return Response(s.MeSerializer(selectors.me_payload(request.user)).data)
+        return Response(s.MeSerializer(selectors.me_payload(request.user)).data)  # type: ignore[arg-type]
 
 
 class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
