@@ -51,13 +51,19 @@ class DatabaseWrapper(PostGISDatabaseWrapper):
         self.tenant_settings = None
         return super().get_new_connection(conn_params)
 
+    # Forget the remembered value only after the rollback ran: the ROLLBACK TO SAVEPOINT
+    # statement itself passes through the execute wrapper, inside an aborted transaction.
     def _rollback(self) -> None:
-        self.tenant_settings = None
-        super()._rollback()  # type: ignore[misc]
+        try:
+            super()._rollback()  # type: ignore[misc]
+        finally:
+            self.tenant_settings = None
 
     def _savepoint_rollback(self, sid: str) -> None:
-        self.tenant_settings = None
-        super()._savepoint_rollback(sid)  # type: ignore[misc]
+        try:
+            super()._savepoint_rollback(sid)  # type: ignore[misc]
+        finally:
+            self.tenant_settings = None
 
     def _close(self) -> None:
         self.tenant_settings = None
