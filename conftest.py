@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connections
 from rest_framework.test import APIClient
 
@@ -26,8 +25,9 @@ from apps.tenants.services import create_tenant
 def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
     """After pytest-django created and migrated the test databases as the schema owner,
     reconnect as the runtime role, which row-level security applies to."""
+    aliases = [alias for alias in connections if connections[alias].settings_dict["NAME"].startswith("test_")]
     with django_db_blocker.unblock():
-        for alias in connections:
+        for alias in aliases:
             with connections[alias].cursor() as cursor:
                 # Only tests flush tables between transactional tests; production never grants this.
                 cursor.execute(f"GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO {settings.TEST_APP_USER}")
@@ -35,14 +35,21 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[No
             connections[alias].settings_dict["USER"] = settings.TEST_APP_USER
     yield
     with django_db_blocker.unblock():
-        for alias in connections:
+        for alias in aliases:
             connections[alias].close()
             connections[alias].settings_dict["USER"] = settings.TEST_OWNER_USER
 
 
 @pytest.fixture(autouse=True)
 def _clear_cache() -> Iterator[None]:
-    cache.clear()
+    """Forget this run's cache keys (only ours: FLUSHDB would hit other runs and the broker)."""
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    pattern = f"{settings.CACHES['default']['KEY_PREFIX']}:*"
+    keys = list(client.scan_iter(match=pattern, count=1000))
+    if keys:
+        client.delete(*keys)
     yield
 
 

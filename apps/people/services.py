@@ -174,11 +174,10 @@ def refresh_tokens(*, refresh: str, device_id: str = "") -> TokenPair:
 
 def _revoke_family(family: uuid.UUID) -> None:
     RefreshToken.objects.filter(family=family, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    # Access tokens of the family die at once too, not only when they expire.
-    transaction.on_commit(
-        lambda: cache.set(f"revoked-family:{family}", True, timeout=settings.JWT_ACCESS_TTL_SECONDS + 60),
-        using=tenancy.db_alias(),
-    )
+    # Access tokens of the family die at once too, not only when they expire. Written
+    # before commit on purpose: if the transaction rolled back, the worst case is an
+    # early logout, never a revoked token that keeps working.
+    cache.set(f"revoked-family:{family}", True, timeout=settings.JWT_ACCESS_TTL_SECONDS + 60)
 
 
 def revoke_refresh(*, refresh: str) -> None:
