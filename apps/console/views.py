@@ -20,7 +20,8 @@ from .forms import TenantLoginForm
 
 def session_login(request: HttpRequest, person: Any) -> None:
     """Start a console session for ``person``; the session remembers the tenant."""
-    login(request, person, backend="apps.people.backends.TenantLoginBackend")  # the tenant is kept by a signal
+    with tenancy.tenant_context(person.tenant):  # login() saves last_login on the person
+        login(request, person, backend="apps.people.backends.TenantLoginBackend")  # a signal keeps the tenant
 
 
 @require_http_methods(["GET", "POST"])

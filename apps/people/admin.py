@@ -25,7 +25,7 @@ class RoleAdmin(admin.ModelAdmin):
 
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
-    list_display = ["login", "name", "email", "is_active", "is_staff"]
-    list_filter = ["is_active", "is_staff"]
+    list_display = ["login", "name", "email", "is_active"]
+    list_filter = ["is_active"]
     search_fields = ["login", "name", "email"]
-    fields = ["login", "name", "email", "is_active", "is_staff", "bound_device_id"]
+    fields = ["login", "name", "email", "is_active", "bound_device_id"]

@@ -10,19 +10,19 @@ from .services import ensure_seed_roles
 
 DEMO_PASSWORD = "youtility-demo"
 DEMO_USERS = [
-    ("admin", "Alex Admin", ADMIN, True),
-    ("supervisor", "Sam Supervisor", SUPERVISOR, False),
-    ("guard1", "Gita Guard", GUARD, False),
-    ("guard2", "Gus Guard", GUARD, False),
-    ("client1", "Chris Client", CLIENT_VIEWER, False),
+    ("admin", "Alex Admin", ADMIN),
+    ("supervisor", "Sam Supervisor", SUPERVISOR),
+    ("guard1", "Gita Guard", GUARD),
+    ("guard2", "Gus Guard", GUARD),
+    ("client1", "Chris Client", CLIENT_VIEWER),
 ]
 
 
 def load_tenant(tenant: object, say: Callable[[str], None]) -> None:
     roles = ensure_seed_roles()
-    for login, name, role_code, is_staff in DEMO_USERS:
+    for login, name, role_code in DEMO_USERS:
         person, created = Person.objects.get_or_create(
-            login=login, defaults={"name": name, "email": f"{login}@example.com", "is_staff": is_staff}
+            login=login, defaults={"name": name, "email": f"{login}@example.com"}
         )
         if created:
             person.set_password(DEMO_PASSWORD)

@@ -49,7 +49,6 @@ class Person(TenantModel, AbstractBaseUser):
     name = models.CharField(max_length=200)
     email = models.EmailField(blank=True)
     is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(default=False, help_text="May sign in to the Django admin (tenant admins).")
     is_superuser = models.BooleanField(
         default=False, help_text="Platform support staff: may manage tenants in the admin."
     )
@@ -88,6 +87,11 @@ class Person(TenantModel, AbstractBaseUser):
 
     def role_codes(self) -> list[str]:
         return sorted(role.code for role in self.roles.all())
+
+    @property
+    def is_staff(self) -> bool:
+        """Django admin access follows the role (``admin.manage``), not a separate flag."""
+        return self.has_capability("admin.manage")
 
     def has_capability(self, code: str) -> bool:
         return self.is_active and (self.is_superuser or code in self.capability_set())

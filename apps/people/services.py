@@ -235,11 +235,9 @@ def ensure_seed_roles() -> dict[str, Role]:
     return roles
 
 
-def create_person(
-    *, login: str, name: str, password: str | None, roles: list[Role], email: str = "", is_staff: bool = False
-) -> Person:
+def create_person(*, login: str, name: str, password: str | None, roles: list[Role], email: str = "") -> Person:
     """Create a person in the tenant in context with the given roles."""
-    person = Person(login=login, name=name, email=email, is_staff=is_staff)
+    person = Person(login=login, name=name, email=email)
     person.full_clean(exclude=["password", "tenant"])
     if password is None:
         person.set_unusable_password()
