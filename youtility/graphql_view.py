@@ -4,25 +4,39 @@ Authentication uses the same access tokens as REST (``Authorization: Bearer <tok
 ``JWT <token>`` is accepted for graphql-jwt clients). Without a token the console's
 session is used, and then CSRF is enforced. Depth, field-count and body-size limits are
 checked before execution; introspection and GraphiQL are off unless DEBUG.
+
+Every error carries ``extensions.code``: request-level failures (bad JSON, bad
+parameters) answer 400 with one, a query that does not parse or validate gets
+``invalid_query`` unless a rule gave a more precise code, and an unexpected exception in a resolver is logged and
+answered as ``internal_error`` without its message, which may hold SQL or internals.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
+import structlog
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
-from graphene.validation import DisableIntrospection, depth_limit_validator
-from graphene_django.views import GraphQLView
+from graphene_django.views import GraphQLView, HttpError
+from graphql import GraphQLError, specified_rules
 
+from apps.core.context import current_request_id
 from apps.core.errors import DomainError
-from apps.core.graphql_limits import field_count_limit_validator
+from apps.core.graphql_limits import IntrospectionDisabled, depth_limit_validator, field_count_limit_validator
 from apps.people.api.authentication import activate_principal, bearer_token
 from apps.people.services import authenticate_access
+
+log = structlog.get_logger(__name__)
+
+_INTERNAL_MESSAGE = "An unexpected error occurred; it has been logged."
+# Codes for graphene-django's own request errors, which carry only an HTTP status.
+_HTTP_ERROR_CODES = {400: "malformed_request", 405: "method_not_allowed"}
 
 
 def _errors(message: str, code: str, status: int, **details: Any) -> HttpResponse:
@@ -30,23 +44,43 @@ def _errors(message: str, code: str, status: int, **details: Any) -> HttpRespons
     return HttpResponse(json.dumps(body), status=status, content_type="application/json")
 
 
+class RequestError(HttpError):
+    """A request the endpoint cannot read (bad JSON, wrong parameter types): HTTP 400 with a code."""
+
+    def __init__(self, message: str, code: str, status: int = 400) -> None:
+        super().__init__(HttpResponse(status=status), message)
+        self.code = code
+
+
 def _noop_view(request: HttpRequest) -> HttpResponse:
     return HttpResponse()
 
 
 def _validation_rules() -> tuple:
+    # graphql-core runs exactly the rules it is given, so the specification's own rules
+    # (fields exist, fragments resolve, arguments type-check...) must be listed too.
     rules: list = [
-        depth_limit_validator(max_depth=settings.GRAPHQL_MAX_DEPTH),
+        *specified_rules,
+        depth_limit_validator(settings.GRAPHQL_MAX_DEPTH),
         field_count_limit_validator(settings.GRAPHQL_MAX_FIELDS),
     ]
     if not settings.GRAPHQL_INTROSPECTION:
-        rules.append(DisableIntrospection)
+        rules.append(IntrospectionDisabled)
     return tuple(rules)
+
+
+def _internal_error(error: BaseException, formatted: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    log.error("graphql.unexpected_error", exc_info=error)
+    body = dict(formatted or {})
+    body["message"] = _INTERNAL_MESSAGE
+    body["extensions"] = {"code": "internal_error", "request_id": current_request_id()}
+    return body
 
 
 @method_decorator(csrf_exempt, name="dispatch")
 class YoutilityGraphQLView(GraphQLView):
     def __init__(self, **kwargs: Any) -> None:
+        # Read per request (as_view builds a view per request), so settings changes apply at once.
         kwargs.setdefault("graphiql", settings.DEBUG)
         kwargs.setdefault("validation_rules", _validation_rules())
         super().__init__(**kwargs)
@@ -71,8 +105,53 @@ class YoutilityGraphQLView(GraphQLView):
             activate_principal(person, tenant)
             request.user = person
         elif getattr(request, "user", None) is not None and request.user.is_authenticated:
-            activate_principal(request.user, request.session_tenant)  # type: ignore[attr-defined]
+            # The session is ambient credentials: check CSRF before acting as its person.
             reason = CsrfViewMiddleware(lambda r: HttpResponse()).process_view(request, _noop_view, (), {})
             if reason is not None:
                 return _errors("CSRF verification failed.", "csrf_failed", 403)
+            activate_principal(request.user, request.session_tenant)  # type: ignore[attr-defined]
         return super().dispatch(request, *args, **kwargs)
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        if self.get_content_type(request) != "application/json":
+            return super().parse_body(request)
+        try:
+            data = json.loads(request.body)
+        except (ValueError, RecursionError) as exc:
+            # ValueError covers bad UTF-8 too; RecursionError is JSON nested too deeply to decode.
+            raise RequestError("The request body is not valid JSON.", "malformed_json") from exc
+        if not isinstance(data, dict):
+            raise RequestError("The request body must be a JSON object with a 'query'.", "malformed_request")
+        return data
+
+    @staticmethod
+    def get_graphql_params(request: HttpRequest, data: Any) -> tuple[Any, Any, Any, Any]:
+        query, variables, operation_name, id_ = GraphQLView.get_graphql_params(request, data)
+        if query is not None and not isinstance(query, str):
+            raise RequestError("'query' must be a string.", "malformed_request")
+        if variables is not None and not isinstance(variables, dict):
+            raise RequestError("'variables' must be a JSON object.", "malformed_request")
+        if operation_name is not None and not isinstance(operation_name, str):
+            raise RequestError("'operationName' must be a string.", "malformed_request")
+        return query, variables, operation_name, id_
+
+    @staticmethod
+    def format_error(error: Any) -> dict[str, Any]:
+        if isinstance(error, HttpError):
+            code = getattr(error, "code", None) or _HTTP_ERROR_CODES.get(error.response.status_code, "bad_request")
+            return {"message": error.message, "extensions": {"code": code}}
+        if not isinstance(error, GraphQLError):
+            return _internal_error(error)
+        original = error.original_error
+        if original is None or isinstance(original, GraphQLError):
+            formatted = dict(error.formatted)
+            if error.path is None and "code" not in (error.extensions or {}):
+                # Syntax and validation errors: the query itself is wrong and nothing ran.
+                formatted["extensions"] = {**(error.extensions or {}), "code": "invalid_query"}
+            return formatted
+        if isinstance(original, DomainError):
+            formatted = dict(error.formatted)
+            formatted["message"] = original.message
+            formatted["extensions"] = {"code": original.code, "details": original.details}
+            return formatted
+        return _internal_error(original, error.formatted)
