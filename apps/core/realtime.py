@@ -8,6 +8,7 @@ It then joins its tenant's group; nothing a client sends picks the tenant.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -18,11 +19,13 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.http.request import validate_host
+from django.utils.http import is_same_domain
 
 from . import context, tenancy
-from .errors import DomainError
+from .errors import DomainError, PermissionDenied
 
 log = structlog.get_logger(__name__)
 
@@ -54,16 +57,29 @@ class OriginCheckMiddleware:
 
     @staticmethod
     def allowed(origin: str) -> bool:
-        if origin in settings.CSRF_TRUSTED_ORIGINS:
-            return True
         parsed = urlparse(origin)
         if parsed.scheme not in {"http", "https"} or not parsed.hostname:
             return False
+        # The same rules as Django's CSRF check: exact trusted origins, "*." subdomain
+        # entries for the same scheme, then any host this site answers to.
+        for trusted in settings.CSRF_TRUSTED_ORIGINS:
+            if "*" not in trusted:
+                if origin == trusted:
+                    return True
+                continue
+            trusted_parsed = urlparse(trusted)
+            if trusted_parsed.scheme == parsed.scheme and is_same_domain(
+                parsed.netloc, trusted_parsed.netloc.lstrip("*")
+            ):
+                return True
         return validate_host(parsed.hostname, settings.ALLOWED_HOSTS)
 
 
 def _authenticate_scope(scope: dict[str, Any]) -> tuple[Any, Any]:
-    """Find the person and tenant of a WebSocket handshake, or raise ``DomainError``."""
+    """Find the person and tenant of a WebSocket handshake, or raise ``DomainError``.
+
+    The person comes back with roles loaded, so capability checks need no further query.
+    """
     from apps.people.api.authentication import bearer_token
     from apps.people.models import Person
     from apps.people.services import active_tenant_by_id, authenticate_access
@@ -77,11 +93,12 @@ def _authenticate_scope(scope: dict[str, Any]) -> tuple[Any, Any]:
     ticket = (query.get("ticket") or [""])[0]
     if ticket:
         key = WS_TICKET_PREFIX + ticket
-        data = cache.get(key)
+        # Issued tickets are 43 characters; anything much longer is not looked up at all.
+        data = cache.get(key) if len(ticket) <= 128 else None
         if data is not None and cache.delete(key):  # delete() is true for exactly one caller
             tenant = active_tenant_by_id(data["tenant_id"])
             with tenancy.tenant_context(tenant):
-                person = Person.objects.filter(pk=data["person_id"], is_active=True).first()
+                person = Person.objects.filter(pk=data["person_id"], is_active=True).prefetch_related("roles").first()
             if person is not None:
                 return person, tenant
         raise DomainError("The WebSocket ticket is not valid.", code="ticket_invalid", status=401)
@@ -95,14 +112,10 @@ class TenantConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         try:
-            person, tenant = await database_sync_to_async(_authenticate_scope)(self.scope)
+            person, tenant = await database_sync_to_async(self._admit)()
         except DomainError as exc:
             log.info("ws.refused", reason=exc.code)
-            await self.close(code=4401)
-            return
-        if not await database_sync_to_async(self.is_allowed)(person):
-            log.info("ws.refused", reason="permission_denied", person_id=person.pk)
-            await self.close(code=4403)
+            await self.close(code=4403 if exc.status == 403 else 4401)
             return
         self.person = person
         self.tenant = tenant
@@ -115,8 +128,31 @@ class TenantConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         await self.send_json({"type": "hello", "tenant": tenant.slug, "person": person.login, "channel": self.channel})
 
+    def _admit(self) -> tuple[Any, Any]:
+        person, tenant = _authenticate_scope(self.scope)
+        # Role rows are tenant-owned: the check runs as the person's tenant, or it fails closed.
+        with tenancy.tenant_context(tenant):
+            allowed = self.is_allowed(person)
+        if not allowed:
+            log.info("ws.permission_denied", person_id=person.pk, channel=self.channel)
+            raise PermissionDenied("This person may not open this socket.")
+        return person, tenant
+
     def is_allowed(self, person: Any) -> bool:
         return True
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        # The base class raises on binary frames and malformed JSON, which would drop
+        # the connection with a traceback; a bad frame gets an error reply instead.
+        if text_data is None:
+            await self.send_json({"type": "error", "code": "unsupported_message"})
+            return
+        try:
+            content = await self.decode_json(text_data)
+        except ValueError:
+            await self.send_json({"type": "error", "code": "invalid_json"})
+            return
+        await self.receive_json(content, **kwargs)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if isinstance(content, dict) and content.get("type") == "ping":
@@ -135,8 +171,12 @@ def publish_on_commit(tenant_id: int, channel: str, event: str, payload: dict[st
     """Send ``event`` to every socket of the tenant's channel once the transaction commits.
 
     The correlation id of the request or task that caused it travels in the message.
+    The payload is reduced to plain JSON types now (dates, decimals and uuids as
+    strings), so a value the channel layer cannot carry fails here, inside the
+    transaction, and not after the commit.
     """
-    message = {"type": "event.message", "event": event, "payload": payload, "request_id": context.current_request_id()}
+    plain = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+    message = {"type": "event.message", "event": event, "payload": plain, "request_id": context.current_request_id()}
     group = tenant_group(tenant_id, channel)
 
     def send() -> None:
@@ -144,4 +184,6 @@ def publish_on_commit(tenant_id: int, channel: str, event: str, payload: dict[st
         if layer is not None:
             async_to_sync(layer.group_send)(group, message)
 
-    transaction.on_commit(send, using=tenancy.db_alias())
+    # robust: the change is committed by then; a channel-layer outage is logged by
+    # Django rather than turning the committed request into an error.
+    transaction.on_commit(send, using=tenancy.db_alias(), robust=True)
