@@ -25,19 +25,20 @@ from apps.tenants.services import create_tenant
 def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
     """After pytest-django created and migrated the test databases as the schema owner,
     reconnect as the runtime role, which row-level security applies to."""
+    app_user, owner_user = settings.TEST_APP_USER, settings.TEST_OWNER_USER  # type: ignore[misc]
     aliases = [alias for alias in connections if connections[alias].settings_dict["NAME"].startswith("test_")]
     with django_db_blocker.unblock():
         for alias in aliases:
             with connections[alias].cursor() as cursor:
                 # Only tests flush tables between transactional tests; production never grants this.
-                cursor.execute(f"GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO {settings.TEST_APP_USER}")
+                cursor.execute(f"GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO {app_user}")
             connections[alias].close()
-            connections[alias].settings_dict["USER"] = settings.TEST_APP_USER
+            connections[alias].settings_dict["USER"] = app_user
     yield
     with django_db_blocker.unblock():
         for alias in aliases:
             connections[alias].close()
-            connections[alias].settings_dict["USER"] = settings.TEST_OWNER_USER
+            connections[alias].settings_dict["USER"] = owner_user
 
 
 @pytest.fixture(autouse=True)

@@ -9,17 +9,35 @@ inside a task. Tasks are named ``<app>.<task>`` and routed by that prefix.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from celery import Celery, Task
+from celery.signals import setup_logging
+from django.db import InterfaceError, OperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "youtility.settings")
 
 
 class YoutilityTask(Task):
     """Defaults for every task: late ack (set in settings), retry with backoff on
-    transient failures of the database, Redis or network."""
+    transient failures of the database, Redis or network.
 
-    autoretry_for: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError)
+    Celery copies ``autoretry_for`` and the backoff values into each task when the task is
+    created (``celery.app.autoretry``), so they must be complete here, on the class:
+    changing them after the app is finalized has no effect. Importing ``django.db`` does
+    not need configured settings, so the database errors can be named at import time.
+    """
+
+    autoretry_for: tuple[type[BaseException], ...] = (
+        ConnectionError,
+        TimeoutError,
+        OperationalError,
+        InterfaceError,
+        RedisConnectionError,
+        RedisTimeoutError,
+    )
     retry_backoff = True
     retry_backoff_max = 600
     retry_jitter = True
@@ -31,9 +49,16 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@app.on_after_finalize.connect
-def _extend_autoretry(sender: Celery, **kwargs: object) -> None:
-    # Database connection errors are transient too; imported late because Django must be set up.
-    from django.db import InterfaceError, OperationalError
+@setup_logging.connect(weak=False)
+def _use_project_logging(**_: Any) -> None:
+    """Keep the project's JSON logging in the worker and beat.
 
-    YoutilityTask.autoretry_for = (ConnectionError, TimeoutError, OperationalError, InterfaceError)
+    Without a receiver for this signal Celery replaces the root logger's handlers with its
+    own plain-text format; with one it leaves logging alone. Settings configure logging
+    when they load, so the receiver only has to make sure they have.
+    """
+    from django.conf import settings
+
+    from apps.core.logging import configure_logging
+
+    configure_logging(level=settings.LOG_LEVEL, fmt=settings.LOG_FORMAT)

@@ -9,6 +9,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks, signals  # noqa: F401
+        from .api import schema  # noqa: F401  (registers OpenAPI extensions)
         from .rls import install_row_level_security
 
         post_migrate.connect(install_row_level_security, sender=self, dispatch_uid="core.install_rls")

@@ -37,7 +37,8 @@ def new_request_id() -> str:
 
 def clean_request_id(value: str | None) -> str:
     """Accept a client's X-Request-ID only if it is short and plain; otherwise make one."""
-    if value and REQUEST_ID_RE.match(value):
+    # fullmatch: with match(), "$" also accepts a trailing newline, which must never be echoed in a header.
+    if value and REQUEST_ID_RE.fullmatch(value):
         return value
     return new_request_id()
 

@@ -15,7 +15,9 @@ TENANT_HEADER = "youtility_tenant"
 REQUEST_ID_HEADER = "youtility_request_id"
 ACTOR_HEADER = "youtility_actor"
 
-_tokens: dict[str, tuple[Any, Any]] = {}
+# Per running task: the tenant and actor tokens to reset, and the caller's structlog
+# context to put back (a task run eagerly, with ``apply()``, shares the caller's context).
+_saved: dict[str, tuple[Any, Any, dict[str, Any]]] = {}
 
 
 @before_task_publish.connect(dispatch_uid="core.task_headers")
@@ -45,31 +47,51 @@ def _header(task: Any, name: str) -> Any:
 def restore_context(task_id: str, task: Any, **_: Any) -> None:
     from apps.tenants.models import Tenant
 
+    previous_log_context = structlog.contextvars.get_contextvars()
+    # A task run eagerly (``apply()``) is never published, so it has no headers: it runs
+    # in the caller's context, as it would have had it been published from there.
+    eager = bool(getattr(task.request, "is_eager", False))
     structlog.contextvars.clear_contextvars()
-    request_id = _header(task, REQUEST_ID_HEADER) or context.new_request_id()
+    request_id = (
+        _header(task, REQUEST_ID_HEADER)
+        or (previous_log_context.get("request_id") if eager else None)
+        or context.new_request_id()
+    )
     structlog.contextvars.bind_contextvars(request_id=request_id, task=task.name, task_id=task_id)
-    tenant_ctx = None
+    tenant_ctx: tenancy.TenantContext | tenancy.SystemContext | None = tenancy.current() if eager else None
     tenant_id = _header(task, TENANT_HEADER)
     if tenant_id is not None:
         tenant = Tenant.objects.filter(pk=tenant_id, is_active=True).first()
         if tenant is None:
             log.warning("celery.tenant_inactive", tenant_id=tenant_id)
+            tenant_ctx = None
         else:
             tenant_ctx = tenancy.TenantContext.of(tenant)
-            structlog.contextvars.bind_contextvars(tenant=tenant.slug)
-    _tokens[task_id] = (tenancy.set_tenant(tenant_ctx), context.set_actor(_header(task, ACTOR_HEADER)))
+    if isinstance(tenant_ctx, tenancy.TenantContext):
+        structlog.contextvars.bind_contextvars(tenant=tenant_ctx.slug)
+    actor = _header(task, ACTOR_HEADER)
+    if actor is None and eager:
+        actor = context.current_actor_id()
+    _saved[task_id] = (
+        tenancy.set_tenant(tenant_ctx),
+        context.set_actor(actor),
+        previous_log_context,
+    )
 
 
 @task_postrun.connect(dispatch_uid="core.task_context_reset")
 def reset_context(task_id: str, task: Any, state: str | None = None, **_: Any) -> None:
+    import redis
+
     from .metrics import record_celery_task
 
-    tokens = _tokens.pop(task_id, None)
-    if tokens is not None:
-        tenancy.reset(tokens[0])
-        context.reset_actor(tokens[1])
     try:
         record_celery_task(task.name, state or "UNKNOWN")
-    except OSError:
-        log.warning("celery.metrics_unavailable", task=task.name)
+    except redis.RedisError as exc:
+        log.warning("celery.metrics_unavailable", error=type(exc).__name__)
+    saved = _saved.pop(task_id, None)
     structlog.contextvars.clear_contextvars()
+    if saved is not None:
+        tenancy.reset(saved[0])
+        context.reset_actor(saved[1])
+        structlog.contextvars.bind_contextvars(**saved[2])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import select
+import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
@@ -27,7 +30,17 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+# Each dependency gets this long to answer. Kubernetes-style probes give up after a few
+# seconds, so a dead dependency must make /readyz answer 503 in time, not hang it.
+CHECK_TIMEOUT_SECONDS = 2.0
+
+
 def _check_database() -> None:
+    """``SELECT 1`` on the default database.
+
+    The connect timeout comes from ``DATABASE_URL`` (``?connect_timeout=2``); without it
+    libpq waits for the operating system to give up on an unreachable host.
+    """
     with connections["default"].cursor() as cursor:
         cursor.execute("SELECT 1")
 
@@ -36,29 +49,48 @@ def _check_redis() -> None:
     redis_client().ping()
 
 
-def _check_mqtt() -> None:
-    """Open an MQTT session with the broker and wait for its CONNACK."""
+def _check_mqtt(timeout: float = CHECK_TIMEOUT_SECONDS) -> None:
+    """Open an MQTT session with the broker and wait for its CONNACK, within ``timeout`` seconds.
+
+    The TCP connect, the TLS handshake and the wait for CONNACK share one deadline: paho's
+    own ``connect()`` waits 5 s by default and counting ``loop()`` calls bounds nothing,
+    because each call returns as soon as any byte arrives. ``loop()`` also opens a socket
+    pair per client, so this reads with ``loop_read()`` after our own ``select()`` instead.
+    """
     import paho.mqtt.client as mqtt
 
     url = urlparse(settings.MQTT_URL)
+    deadline = time.monotonic() + timeout
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="", protocol=mqtt.MQTTv311)
+    client.connect_timeout = timeout
+    acks: list[Any] = []
+    client.on_connect = lambda _client, _userdata, _flags, reason, _properties: acks.append(reason)
     if url.username:
         client.username_pw_set(url.username, url.password)
     if url.scheme == "mqtts":
         client.tls_set()
     try:
         client.connect(url.hostname or "127.0.0.1", url.port or (8883 if url.scheme == "mqtts" else 1883), keepalive=5)
-        client.socket().settimeout(2)  # type: ignore[union-attr]
-        for _ in range(20):
-            client.loop(timeout=0.1)
-            if client.is_connected():
-                return
-        raise ConnectionError("no CONNACK from the broker")
+        sock = client.socket()
+        while not acks:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or sock is None:
+                raise TimeoutError("no CONNACK from the broker in time")
+            # A TLS socket may hold decrypted bytes that select() cannot see.
+            pending = sock.pending() if hasattr(sock, "pending") else 0
+            readable = pending > 0 or bool(select.select([sock], [], [], remaining)[0])
+            if readable and client.loop_read() != mqtt.MQTT_ERR_SUCCESS and not acks:
+                raise ConnectionError("the broker closed the connection before CONNACK")
+        if acks[0].is_failure:
+            raise ConnectionError(f"the broker refused the session: {acks[0]}")
     finally:
         client.disconnect()
+        sock = client.socket()
+        if sock is not None:
+            sock.close()
 
 
-CHECKS = {"database": _check_database, "redis": _check_redis, "mqtt": _check_mqtt}
+CHECKS: dict[str, Callable[[], None]] = {"database": _check_database, "redis": _check_redis, "mqtt": _check_mqtt}
 
 
 @never_cache
