@@ -18,7 +18,6 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.http.request import validate_host
@@ -28,8 +27,6 @@ from . import context, tenancy
 from .errors import DomainError, PermissionDenied
 
 log = structlog.get_logger(__name__)
-
-WS_TICKET_PREFIX = "ws-ticket:"
 
 
 def tenant_group(tenant_id: int, channel: str) -> str:
@@ -81,8 +78,7 @@ def _authenticate_scope(scope: dict[str, Any]) -> tuple[Any, Any]:
     The person comes back with roles loaded, so capability checks need no further query.
     """
     from apps.people.api.authentication import bearer_token
-    from apps.people.models import Person
-    from apps.people.services import active_tenant_by_id, authenticate_access
+    from apps.people.services import authenticate_access, redeem_ws_ticket
 
     headers = {k.decode("latin1").lower(): v.decode("latin1") for k, v in scope.get("headers", [])}
     token = bearer_token(headers.get("authorization", ""))
@@ -92,16 +88,7 @@ def _authenticate_scope(scope: dict[str, Any]) -> tuple[Any, Any]:
     query = parse_qs(scope.get("query_string", b"").decode("latin1"))
     ticket = (query.get("ticket") or [""])[0]
     if ticket:
-        key = WS_TICKET_PREFIX + ticket
-        # Issued tickets are 43 characters; anything much longer is not looked up at all.
-        data = cache.get(key) if len(ticket) <= 128 else None
-        if data is not None and cache.delete(key):  # delete() is true for exactly one caller
-            tenant = active_tenant_by_id(data["tenant_id"])
-            with tenancy.tenant_context(tenant):
-                person = Person.objects.filter(pk=data["person_id"], is_active=True).prefetch_related("roles").first()
-            if person is not None:
-                return person, tenant
-        raise DomainError("The WebSocket ticket is not valid.", code="ticket_invalid", status=401)
+        return redeem_ws_ticket(ticket)
     raise DomainError("Authentication is required.", code="not_authenticated", status=401)
 
 

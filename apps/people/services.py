@@ -6,6 +6,7 @@ binding, rotation, revocation) live here only.
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -218,6 +219,39 @@ def authenticate_access(token: str, device_id: str | None) -> tuple[Person, Tena
         if claims.device_id != person.bound_device_id or presented != claims.device_id:
             raise AuthenticationFailed("This token is not valid on this device.", code="device_mismatch", status=403)
     return person, tenant, claims
+
+
+WS_TICKET_PREFIX = "ws-ticket:"
+WS_TICKET_MAX_LENGTH = 128
+
+
+def issue_ws_ticket(person: Person) -> str:
+    """A single-use ticket (valid ``WS_TICKET_TTL_SECONDS``) for opening a WebSocket from a
+    browser, which cannot set an Authorization header on the upgrade request."""
+    ticket = secrets.token_urlsafe(32)
+    cache.set(
+        WS_TICKET_PREFIX + ticket,
+        {"person_id": person.pk, "tenant_id": person.tenant_id},
+        timeout=settings.WS_TICKET_TTL_SECONDS,
+    )
+    return ticket
+
+
+def redeem_ws_ticket(ticket: str) -> tuple[Person, Tenant]:
+    """Consume a ticket: the person (roles loaded) and tenant it was issued to.
+
+    Raises ``ticket_invalid`` for unknown, expired, reused or overlong tickets.
+    """
+    key = WS_TICKET_PREFIX + ticket
+    # Issued tickets are 43 characters; anything much longer is not looked up at all.
+    data = cache.get(key) if len(ticket) <= WS_TICKET_MAX_LENGTH else None
+    if data is not None and cache.delete(key):  # delete() is true for exactly one caller
+        tenant = active_tenant_by_id(data["tenant_id"])
+        with tenancy.tenant_context(tenant):
+            person = Person.objects.filter(pk=data["person_id"], is_active=True).prefetch_related("roles").first()
+        if person is not None:
+            return person, tenant
+    raise AuthenticationFailed("The WebSocket ticket is not valid.", code="ticket_invalid")
 
 
 def set_password(person: Person, raw_password: str) -> None:

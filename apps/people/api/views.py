@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -15,7 +13,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.api.permissions import HasCapability
-from apps.core.realtime import WS_TICKET_PREFIX
 from apps.people import selectors, services
 from apps.people.backends import client_ip
 from apps.people.filtersets import PersonFilterSet
@@ -90,12 +87,7 @@ class WsTicketView(APIView):
 
     @extend_schema(request=None, responses={201: s.WsTicketSerializer}, tags=["auth"])
     def post(self, request: Request) -> Response:
-        ticket = secrets.token_urlsafe(32)
-        cache.set(
-            WS_TICKET_PREFIX + ticket,
-            {"person_id": request.user.pk, "tenant_id": request.user.tenant_id},  # type: ignore[union-attr]
-            timeout=settings.WS_TICKET_TTL_SECONDS,
-        )
+        ticket = services.issue_ws_ticket(request.user)  # type: ignore[arg-type]
         return Response({"ticket": ticket, "expires_in": settings.WS_TICKET_TTL_SECONDS}, status=201)
 
 
