@@ -40,7 +40,6 @@ class JWTAuthentication(BaseAuthentication):
             return None
         person, tenant, claims = authenticate_access(token, request.headers.get("X-Device-ID"))
         activate_principal(person, tenant)
-        request._request.auth_tenant = tenant  # type: ignore[attr-defined]
         return person, claims
 
     def authenticate_header(self, request: Request) -> str:
