@@ -8,6 +8,15 @@ ROOT=$(pwd)
 source scripts/env.sh
 PY=.venv/bin/python
 
+# Another instance (or anything else) on the port would make nginx fail after everything
+# else has started; say so plainly instead.
+for address in "$HOST:$PORT" "127.0.0.1:$WSGI_PORT" "127.0.0.1:$ASGI_PORT"; do
+  if timeout 1 bash -c "</dev/tcp/${address%:*}/${address##*:}" 2>/dev/null; then
+    echo "$address is already in use (another \`make run\`?). Stop it, or choose another base port: PORT=9000 make run" >&2
+    exit 1
+  fi
+done
+
 DATABASE_URL=$MIGRATE_DATABASE_URL $PY manage.py migrate --no-input
 $PY manage.py collectstatic --no-input -v 0
 $PY manage.py load_demo
@@ -16,11 +25,19 @@ $PY manage.py load_demo
 export PROMETHEUS_MULTIPROC_DIR="$ROOT/var/prometheus"
 rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 
+# nginx started as root runs its workers as "nobody" unless told otherwise; "nobody"
+# cannot enter a checkout under a private directory (a home, or mktemp -d), so the
+# workers run as the owner of the checkout instead.
 mkdir -p var/nginx/tmp
+USER_LINE=""
+if [ "$(id -u)" = 0 ]; then
+  owner=$(stat -c %U "$ROOT")
+  USER_LINE="user $owner;"
+  chown -R "$owner" var/nginx/tmp
+fi
 sed -e "s#@ROOT@#$ROOT#g" -e "s#@HOST@#$HOST#g" -e "s#@PORT@#$PORT#g" \
-    -e "s#@WSGI_PORT@#$WSGI_PORT#g" -e "s#@ASGI_PORT@#$ASGI_PORT#g" \
+    -e "s#@WSGI_PORT@#$WSGI_PORT#g" -e "s#@ASGI_PORT@#$ASGI_PORT#g" -e "s#@USER_LINE@#$USER_LINE#g" \
     deploy/nginx.conf.template > var/nginx/nginx.conf
-if [ "$(id -u)" = 0 ]; then chown -R nobody var/nginx/tmp; fi
 chmod -R a+rX var/static
 
 cat <<MSG

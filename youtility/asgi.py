@@ -1,7 +1,8 @@
 """ASGI entry point: serves only WebSockets (``/ws/``); HTTP goes to the WSGI server.
 
-Measured on a 2-core machine, Django's HTTP under ASGI costs about ten times the CPU
-per request of gunicorn's sync workers, so the reverse proxy sends only ``/ws/`` here.
+Measured on a 2-core machine, Django's HTTP under an ASGI server costs about 2.5 times
+the CPU per request of gunicorn's sync workers (see the README), so the reverse proxy
+sends only ``/ws/`` here.
 Plain HTTP arriving anyway still works (Django's ASGI handler), just slower.
 """
 

@@ -9,7 +9,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("apps.people.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema", template_name="console/redoc.html"), name="redoc"),
 ]
 
 urlpatterns = [
