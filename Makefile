@@ -2,14 +2,15 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 
-.PHONY: run test setup lint format openapi bench migrate demo
+.PHONY: run test setup lint lint-check format openapi bench
 
 run:  ## install what is missing, migrate, load the demo and start every process
 	bash scripts/bootstrap.sh
 	bash scripts/run.sh
 
-test:  ## install what is missing and run the whole suite against real services
+test:  ## install what is missing, lint, and run the whole suite against real services
 	bash scripts/bootstrap.sh --test
+	$(MAKE) --no-print-directory lint-check
 	bash scripts/test.sh
 
 setup:  ## only install and prepare services and databases
@@ -17,6 +18,9 @@ setup:  ## only install and prepare services and databases
 
 lint:  ## ruff (lint + format check) and mypy
 	bash scripts/bootstrap.sh --python-only
+	$(MAKE) --no-print-directory lint-check
+
+lint-check:
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy apps youtility $(wildcard bench/*.py)
@@ -30,5 +34,5 @@ openapi:  ## regenerate the committed openapi.yaml
 
 bench:  ## make bench NAME=<benchmark>
 	@test -n "$(NAME)" || (echo "usage: make bench NAME=<name>; available:"; ls bench/*.py | xargs -n1 basename | sed 's/\.py$$//' | grep -v '^_'; exit 2)
-	bash scripts/bootstrap.sh
+	EXTRA_DATABASES=youtility_bench bash scripts/bootstrap.sh
 	bash scripts/bench.sh $(NAME)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from apps.core import context, tenancy
-from apps.tenants.models import Tenant
+from apps.tenants.selectors import active_tenant
 
 SESSION_TENANT_KEY = "_tenant_id"
 
@@ -23,7 +23,7 @@ class SessionTenantMiddleware:
         tenant = None
         tenant_id = request.session.get(SESSION_TENANT_KEY) if hasattr(request, "session") else None
         if tenant_id is not None:
-            tenant = Tenant.objects.filter(pk=tenant_id, is_active=True).first()
+            tenant = active_tenant(tenant_id)
         request.session_tenant = tenant  # type: ignore[attr-defined]
         token = tenancy.set_tenant(tenancy.TenantContext.of(tenant) if tenant else None)
         actor_token = context.set_actor(None)

@@ -217,3 +217,11 @@ def test_device_binding(api, tenant_a):
     with tenant_context(tenant_a):
         Person.objects.filter(pk=persona.person.pk).update(bound_device_id="phone-3")
     assert error_of(bearer(pair["access"], device="phone-1").get("/api/v1/me/")) == (403, "device_mismatch")
+
+
+def test_deactivating_a_tenant_stops_its_tokens(api, tenant_a_supervisor):
+    access = sign_in(api, tenant_a_supervisor).json()["access"]
+    assert bearer(access).get("/api/v1/me/").status_code == 200  # the tenant is now cached
+    tenant_a_supervisor.tenant.is_active = False
+    tenant_a_supervisor.tenant.save()
+    assert error_of(bearer(access).get("/api/v1/me/")) == (401, "tenant_inactive")

@@ -1,0 +1,36 @@
+"""Reads of tenants, with a short per-process cache on the authentication path.
+
+Every authenticated request needs its tenant (active flag, database alias). The row
+changes rarely, so each process keeps it for ``TENANT_CACHE_SECONDS``; a save in the same
+process forgets it at once, other processes within that time. Deactivating a tenant
+therefore takes effect everywhere within 30 seconds.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+
+from .models import Tenant
+
+TENANT_CACHE_SECONDS = 30.0
+
+_cache: dict[int, tuple[float, Tenant]] = {}
+
+
+def active_tenant(tenant_id: int) -> Tenant | None:
+    """The active tenant with this id (a private copy), or None."""
+    now = time.monotonic()
+    hit = _cache.get(tenant_id)
+    if hit is not None and hit[0] > now:
+        return copy.copy(hit[1])
+    tenant = Tenant.objects.filter(pk=tenant_id, is_active=True).first()
+    if tenant is None:
+        _cache.pop(tenant_id, None)
+        return None
+    _cache[tenant_id] = (now + TENANT_CACHE_SECONDS, tenant)
+    return copy.copy(tenant)
+
+
+def forget(tenant_id: int) -> None:
+    _cache.pop(tenant_id, None)
