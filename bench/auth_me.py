@@ -45,13 +45,13 @@ def prepare() -> str:
     return obtain_tokens(tenant_slug="bench", login="bench", password=PASSWORD).access
 
 
-def measure(client: Client, path: str, **headers: str) -> list[float]:
+def measure(client: Client, path: str, headers: dict[str, str] | None = None) -> list[float]:
     for _ in range(WARMUP):
-        assert client.get(path, **headers).status_code == 200
+        assert client.get(path, headers=headers).status_code == 200
     samples = []
     for _ in range(REQUESTS):
         started = time.perf_counter()
-        response = client.get(path, **headers)
+        response = client.get(path, headers=headers)
         samples.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200
     return samples
@@ -65,7 +65,7 @@ def main() -> None:
     access = prepare()
     client = Client()
     baseline = measure(client, "/healthz")
-    me = measure(client, "/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {access}")
+    me = measure(client, "/api/v1/me/", {"Authorization": f"Bearer {access}"})
     base_p50, me_p50 = statistics.median(baseline), statistics.median(me)
     print(f"healthz: p50 {base_p50:.3f} ms p95 {p95(baseline):.3f} ms ({REQUESTS} requests)")
     print(
