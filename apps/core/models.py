@@ -26,6 +26,10 @@ class TenantQuerySet(models.QuerySet):
     example a viewset's ``queryset``) built at import time are filtered by the tenant of
     the request that runs them. Evaluating with no tenant raises ``TenantContextMissing``;
     evaluating under ``system_context`` applies no filter.
+
+    Known gap: ``Subquery(qs)`` and ``Exists(qs)`` read ``qs.query`` directly and so are
+    not filtered here; row-level security still restricts them to the tenant in context
+    (and to nothing without one). Prefer ``field__in=qs``, which is bound.
     """
 
     _SYSTEM = "system"

@@ -15,11 +15,11 @@ import structlog
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from apps.core import tenancy
-from apps.core.errors import AuthenticationFailed, DomainError
+from apps.core.errors import AuthenticationFailed, DomainError, Throttled
 from apps.tenants.models import Tenant
 from apps.tenants.selectors import active_tenant
 
@@ -64,7 +64,11 @@ def check_credentials(*, tenant_slug: str, login: str, password: str, ip: str | 
     Raises ``AuthenticationFailed`` (``unknown_tenant``, ``invalid_credentials``) or
     ``Throttled`` (``auth_throttled``, ``auth_locked``). Passwords are never logged.
     """
-    throttling.check_allowed(tenant_slug, login, ip)
+    try:
+        throttling.begin_attempt(tenant_slug, login, ip)
+    except Throttled as exc:
+        log.warning("auth.login_failed", tenant=tenant_slug, login=login, ip=ip, channel=channel, reason=exc.code)
+        raise
     try:
         tenant = _active_tenant_by_slug(tenant_slug)
     except AuthenticationFailed as exc:
@@ -84,7 +88,7 @@ def check_credentials(*, tenant_slug: str, login: str, password: str, ip: str | 
             "auth.login_failed", tenant=tenant_slug, login=login, ip=ip, channel=channel, reason="invalid_credentials"
         )
         raise AuthenticationFailed("Invalid login or password.", code="invalid_credentials")
-    throttling.record_success(tenant_slug, login)
+    throttling.record_success(tenant_slug, login, ip)
     assert person is not None
     log.info("auth.login_succeeded", tenant=tenant_slug, login=login, person_id=person.pk, ip=ip, channel=channel)
     return person
@@ -134,44 +138,53 @@ def obtain_tokens(
         return _issue(person, tenant, device_id, uuid.uuid4())
 
 
+def _lock_token_family(refresh: str) -> RefreshToken:
+    """Find a refresh token's row and serialise on its family for this transaction.
+
+    Refresh and logout of one sign-in take the same lock, so a logout cannot miss a
+    token that a concurrent refresh is creating, and two concurrent refreshes of one
+    token run one after the other (the second then sees the token used).
+    """
+    token_hash = tokens.hash_refresh(refresh)
+    found = RefreshToken.objects.filter(token_hash=token_hash).values_list("family", flat=True).first()
+    if found is None:
+        raise AuthenticationFailed("The refresh token is not valid.", code="token_invalid")
+    with connections[tenancy.db_alias()].cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"refresh-family:{found}"])
+    return RefreshToken.objects.select_related("person").get(token_hash=token_hash)
+
+
 def refresh_tokens(*, refresh: str, device_id: str = "") -> TokenPair:
     """Rotate a refresh token. Reusing a rotated token revokes its whole family."""
     tenant = active_tenant_by_id(tokens.parse_refresh(refresh))
     with tenancy.tenant_context(tenant):
         with transaction.atomic(using=tenant.db_alias):
-            row = (
-                RefreshToken.objects.select_for_update()
-                .select_related("person")
-                .filter(token_hash=tokens.hash_refresh(refresh))
-                .first()
-            )
-            if row is None:
-                raise AuthenticationFailed("The refresh token is not valid.", code="token_invalid")
-            if row.revoked_at is not None:
+            row = _lock_token_family(refresh)
+            family_revoked = RefreshToken.objects.filter(family=row.family, revoked_at__isnull=False).exists()
+            if row.revoked_at is not None or family_revoked:
                 raise AuthenticationFailed("The refresh token has been revoked.", code="token_revoked")
-            if row.used_at is not None:
-                _revoke_family(row.family)
-                reuse = True
-            else:
-                reuse = False
-        if reuse:
-            log.warning("auth.refresh_reused", person_id=row.person_id, family=str(row.family))
-            raise AuthenticationFailed(
-                "The refresh token was already used; every session of this sign-in is now revoked.",
-                code="token_revoked",
-            )
-        with transaction.atomic(using=tenant.db_alias):
-            if row.expires_at <= timezone.now():
-                raise AuthenticationFailed("The refresh token has expired.", code="token_expired")
-            person = row.person
-            if not person.is_active:
-                raise AuthenticationFailed("This account is disabled.", code="account_inactive")
-            device = device_id or row.device_id
-            if row.device_id and device != row.device_id:
-                raise AuthenticationFailed("This token belongs to another device.", code="device_mismatch", status=403)
-            _check_device(person, device)
-            RefreshToken.objects.filter(pk=row.pk).update(used_at=timezone.now())
-            return _issue(person, tenant, device, row.family)
+            if row.used_at is None:
+                if row.expires_at <= timezone.now():
+                    raise AuthenticationFailed("The refresh token has expired.", code="token_expired")
+                person = row.person
+                if not person.is_active:
+                    raise AuthenticationFailed("This account is disabled.", code="account_inactive")
+                device = device_id or row.device_id
+                if row.device_id and device != row.device_id:
+                    raise AuthenticationFailed(
+                        "This token belongs to another device.", code="device_mismatch", status=403
+                    )
+                _check_device(person, device)
+                RefreshToken.objects.filter(pk=row.pk).update(used_at=timezone.now())
+                return _issue(person, tenant, device, row.family)
+            # Presented again after it was rotated: only a copy would be, so the whole
+            # sign-in is revoked (committed), then refused.
+            _revoke_family(row.family)
+        log.warning("auth.refresh_reused", person_id=row.person_id, family=str(row.family))
+        raise AuthenticationFailed(
+            "The refresh token was already used; every session of this sign-in is now revoked.",
+            code="token_revoked",
+        )
 
 
 def _revoke_family(family: uuid.UUID) -> None:
@@ -186,13 +199,21 @@ def revoke_refresh(*, refresh: str) -> None:
     """Log out: revoke this refresh token's family and the access tokens issued with it."""
     tenant = active_tenant_by_id(tokens.parse_refresh(refresh))
     with tenancy.tenant_context(tenant), transaction.atomic(using=tenant.db_alias):
-        row = RefreshToken.objects.filter(token_hash=tokens.hash_refresh(refresh)).first()
-        if row is None:
-            raise AuthenticationFailed("The refresh token is not valid.", code="token_invalid")
+        row = _lock_token_family(refresh)
         if row.revoked_at is not None:
             raise AuthenticationFailed("The refresh token has already been revoked.", code="token_revoked")
         _revoke_family(row.family)
         log.info("auth.logout", person_id=row.person_id)
+
+
+def revoke_all_sessions(person: Person) -> int:
+    """Revoke every sign-in of a person (password change, deactivation by an admin)."""
+    families = list(
+        RefreshToken.objects.filter(person=person, revoked_at__isnull=True).values_list("family", flat=True).distinct()
+    )
+    for family in families:
+        _revoke_family(family)
+    return len(families)
 
 
 def verify_access(token: str) -> tokens.AccessClaims:
@@ -259,8 +280,11 @@ def redeem_ws_ticket(ticket: str) -> tuple[Person, Tenant]:
 def set_password(person: Person, raw_password: str) -> None:
     if len(raw_password) < 8:
         raise DomainError("Passwords need at least 8 characters.", code="password_too_short")
-    person.set_password(raw_password)
-    person.save(update_fields=["password", "modified_at", "modified_by"])
+    with transaction.atomic(using=tenancy.db_alias()):
+        person.set_password(raw_password)
+        person.save(update_fields=["password", "modified_at", "modified_by"])
+        # Whoever knew the old password may hold tokens: they stop working now.
+        revoke_all_sessions(person)
 
 
 def ensure_seed_roles() -> dict[str, Role]:

@@ -9,6 +9,7 @@ database) before looking the hash up.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from django.conf import settings
 from apps.core.errors import AuthenticationFailed
 
 REFRESH_PREFIX = "rt1"
+# ASCII digits only: str.isdigit() also accepts characters such as "²" that int() refuses.
+_TENANT_ID = re.compile(r"[0-9]{1,18}")
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,7 @@ def new_refresh_secret(tenant_id: int) -> str:
 def parse_refresh(token: str) -> int:
     """Return the tenant id a refresh token names, or raise ``token_invalid``."""
     parts = token.split(".") if isinstance(token, str) else []
-    if len(parts) != 3 or parts[0] != REFRESH_PREFIX or not parts[1].isdigit() or len(parts[2]) < 20:
+    if len(parts) != 3 or parts[0] != REFRESH_PREFIX or not _TENANT_ID.fullmatch(parts[1]) or len(parts[2]) < 20:
         raise AuthenticationFailed("The refresh token is not valid.", code="token_invalid")
     return int(parts[1])
 

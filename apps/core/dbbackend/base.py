@@ -36,7 +36,10 @@ def sync_tenant_setting(execute: Any, sql: Any, params: Any, many: bool, context
     db = context["connection"]
     desired = desired_settings()
     if db.tenant_settings != desired:
-        context["cursor"].cursor.execute(SET_SQL, desired)
+        # A cursor of its own: the caller's may be a server-side cursor (``.iterator()``
+        # in a transaction), on which execute() only declares the statement.
+        with db.connection.cursor() as cursor:
+            cursor.execute(SET_SQL, desired)
         db.tenant_settings = desired
     return execute(sql, params, many, context)
 

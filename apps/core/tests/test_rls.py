@@ -92,3 +92,21 @@ def test_rolled_back_setting_is_restored(tenant_a_admin, tenant_a_guard, tenant_
         pass
     with tenant_context(tenant_a_admin.tenant):
         assert _logins() == ["admin", "guard"]
+
+
+def test_setting_is_applied_before_a_server_side_cursor(tenant_a_admin, tenant_b_admin):
+    """``.iterator()`` in a transaction (the test's own) uses a server-side cursor; the
+    setting must still change before it, or raw SQL afterwards runs as the old tenant."""
+    from apps.people.models import Person
+
+    with tenant_context(tenant_a_admin.tenant):
+        assert _logins() == ["admin"]
+    with tenant_context(tenant_b_admin.tenant):
+        assert [p.pk for p in Person.objects.all().iterator(chunk_size=10)] == [tenant_b_admin.person.pk]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('youtility.tenant_id')")
+            assert cursor.fetchone() == (str(tenant_b_admin.tenant.pk),)
+        assert _logins("SELECT name FROM people_person") == ["Admin"]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id FROM people_person")
+            assert [row[0] for row in cursor.fetchall()] == [tenant_b_admin.person.pk]

@@ -51,3 +51,36 @@ def test_dedicated_tenant_rows_live_in_its_database(api):
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
     me = api.get("/api/v1/me/").json()
     assert (me["tenant"], me["login"], me["id"]) == ("isolated", "admin", persona.person.pk)
+
+
+def test_admin_action_log_stays_with_the_tenant():
+    """The admin's action log names people by id, and ids repeat across databases."""
+    from django.test import Client
+
+    alpha = make_tenant("alpha")
+    xray = make_tenant("xray", db_alias="dedicated")
+    alpha_admin = make_persona(alpha, "admin")
+    xray_admin = make_persona(xray, "admin")
+    xray_guard = make_persona(xray, "guard")
+
+    def signed_in(persona):  # type: ignore[no-untyped-def]
+        client = Client()
+        response = client.post(
+            "/login/", {"tenant": persona.tenant.slug, "username": persona.login, "password": persona.password}
+        )
+        assert response.status_code == 302
+        return client
+
+    edit = signed_in(xray_admin).post(
+        f"/admin/people/person/{xray_guard.person.pk}/change/",
+        {"login": "guard", "name": "Secret Xray Guard", "email": "", "is_active": "on", "bound_device_id": ""},
+    )
+    assert edit.status_code == 302
+    assert b"Secret Xray Guard" in signed_in(xray_admin).get("/admin/").content
+    assert b"Secret Xray Guard" not in signed_in(alpha_admin).get("/admin/").content
+    # Written beside the person it names, never in the shared database where that id
+    # may belong to someone of another tenant.
+    from django.contrib.admin.models import LogEntry
+
+    assert LogEntry.objects.using("dedicated").filter(object_repr__contains="Secret Xray").count() == 1
+    assert LogEntry.objects.using("default").filter(object_repr__contains="Secret Xray").count() == 0

@@ -5,8 +5,6 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 
-from apps.people import throttling
-
 TOKEN_URL = "/api/v1/auth/token/"
 
 
@@ -31,10 +29,10 @@ def test_failures_slow_down_then_correct_password_is_also_held_back(api, tenant_
     assert response["Retry-After"] == "1"
 
 
-@override_settings(LOGIN_SLOWDOWN_AFTER=3, LOGIN_LOCKOUT_AFTER=4, LOGIN_LOCKOUT_SECONDS=900)
+@override_settings(LOGIN_SLOWDOWN_AFTER=100, LOGIN_LOCKOUT_AFTER=4, LOGIN_LOCKOUT_SECONDS=900)
 def test_lockout_after_repeated_failures(api, tenant_a_supervisor):
     for _ in range(4):
-        throttling.record_failure("alpha", "supervisor", None)
+        assert attempt(api, "wrong-password").json()["error"]["code"] == "invalid_credentials"
     response = attempt(api, tenant_a_supervisor.password)
     assert response.status_code == 429
     assert response.json()["error"]["code"] == "auth_locked"
@@ -67,3 +65,38 @@ def test_client_address_trusts_one_proxy_hop(rf, forwarded, expected):
 
     request = rf.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
     assert client_ip(request) == expected
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(LOGIN_SLOWDOWN_AFTER=100, LOGIN_LOCKOUT_AFTER=5)
+def test_parallel_guesses_cannot_exceed_the_lockout():
+    """Twenty simultaneous wrong passwords: at most five are checked, the rest are locked out."""
+    import threading
+
+    from django.db import connections
+
+    from apps.core.errors import DomainError
+    from apps.people.services import check_credentials
+    from conftest import make_persona, make_tenant
+
+    persona = make_persona(make_tenant("burst"), "supervisor")
+    barrier = threading.Barrier(20)
+    codes: list[str] = []
+
+    def guess() -> None:
+        barrier.wait()
+        try:
+            check_credentials(tenant_slug="burst", login=persona.login, password="guess", ip=None, channel="rest")
+        except DomainError as exc:
+            codes.append(exc.code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=guess) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(codes) == 20
+    assert codes.count("invalid_credentials") == 5
+    assert codes.count("auth_locked") == 15
