@@ -8,7 +8,9 @@ It then joins its tenant's group; nothing a client sends picks the tenant.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -27,6 +29,10 @@ from . import context, tenancy
 from .errors import DomainError, PermissionDenied
 
 log = structlog.get_logger(__name__)
+
+
+def _close_code(exc: DomainError) -> int:
+    return 4403 if exc.status == 403 else 4401
 
 
 def tenant_group(tenant_id: int, channel: str) -> str:
@@ -72,8 +78,9 @@ class OriginCheckMiddleware:
         return validate_host(parsed.hostname, settings.ALLOWED_HOSTS)
 
 
-def _authenticate_scope(scope: dict[str, Any]) -> tuple[Any, Any]:
-    """Find the person and tenant of a WebSocket handshake, or raise ``DomainError``.
+def _authenticate_scope(scope: dict[str, Any]) -> tuple[Any, Any, Any]:
+    """Find the person, tenant and token claims (None for a ticket) of a WebSocket
+    handshake, or raise ``DomainError``.
 
     The person comes back with roles loaded, so capability checks need no further query.
     """
@@ -83,29 +90,37 @@ def _authenticate_scope(scope: dict[str, Any]) -> tuple[Any, Any]:
     headers = {k.decode("latin1").lower(): v.decode("latin1") for k, v in scope.get("headers", [])}
     token = bearer_token(headers.get("authorization", ""))
     if token is not None:
-        person, tenant, _ = authenticate_access(token, headers.get("x-device-id"))
-        return person, tenant
+        return authenticate_access(token, headers.get("x-device-id"))
     query = parse_qs(scope.get("query_string", b"").decode("latin1"))
     ticket = (query.get("ticket") or [""])[0]
     if ticket:
-        return redeem_ws_ticket(ticket)
+        person, tenant = redeem_ws_ticket(ticket)
+        return person, tenant, None
     raise DomainError("Authentication is required.", code="not_authenticated", status=401)
 
 
 class TenantConsumer(AsyncJsonWebsocketConsumer):
-    """Base for the project's sockets: authenticates, then joins ``tenant.<id>.<channel>``."""
+    """Base for the project's sockets: authenticates, then joins ``tenant.<id>.<channel>``.
+
+    A socket outlives the request that opened it, so the sign-in is checked again every
+    ``WS_RECHECK_SECONDS`` and when its access token expires: a logout, a deactivated
+    person or tenant, or a lost capability closes the socket (4401/4403) after a final
+    ``{"type": "closing", "code": ...}`` message.
+    """
 
     channel: str = "events"
+    _watcher: asyncio.Task | None = None
 
     async def connect(self) -> None:
         try:
-            person, tenant = await database_sync_to_async(self._admit)()
+            person, tenant, claims = await database_sync_to_async(self._admit)()
         except DomainError as exc:
             log.info("ws.refused", reason=exc.code)
-            await self.close(code=4403 if exc.status == 403 else 4401)
+            await self.close(code=_close_code(exc))
             return
         self.person = person
         self.tenant = tenant
+        self.claims = claims
         tenancy.set_tenant(tenancy.TenantContext.of(tenant))
         context.set_actor(person.pk)
         structlog.contextvars.bind_contextvars(tenant=tenant.slug, person_id=person.pk)
@@ -114,16 +129,44 @@ class TenantConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
         await self.send_json({"type": "hello", "tenant": tenant.slug, "person": person.login, "channel": self.channel})
+        self._watcher = asyncio.ensure_future(self._watch())
 
-    def _admit(self) -> tuple[Any, Any]:
-        person, tenant = _authenticate_scope(self.scope)
+    async def disconnect(self, code: int) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
+
+    def _admit(self) -> tuple[Any, Any, Any]:
+        person, tenant, claims = _authenticate_scope(self.scope)
+        self._check_allowed(person, tenant)
+        return person, tenant, claims
+
+    def _check_allowed(self, person: Any, tenant: Any) -> None:
         # Role rows are tenant-owned: the check runs as the person's tenant, or it fails closed.
         with tenancy.tenant_context(tenant):
             allowed = self.is_allowed(person)
         if not allowed:
             log.info("ws.permission_denied", person_id=person.pk, channel=self.channel)
             raise PermissionDenied("This person may not open this socket.")
-        return person, tenant
+
+    def _revalidate(self) -> None:
+        from apps.people.services import revalidate
+
+        person, tenant = revalidate(self.person.pk, self.tenant.pk, self.claims)
+        self._check_allowed(person, tenant)
+
+    async def _watch(self) -> None:
+        while True:
+            delay = float(settings.WS_RECHECK_SECONDS)
+            if self.claims is not None:
+                delay = max(0.0, min(delay, self.claims.expires_at - time.time()))
+            await asyncio.sleep(delay)
+            try:
+                await database_sync_to_async(self._revalidate)()
+            except DomainError as exc:
+                log.info("ws.closed_by_server", reason=exc.code)
+                await self.send_json({"type": "closing", "code": exc.code})
+                await self.close(code=_close_code(exc))
+                return
 
     def is_allowed(self, person: Any) -> bool:
         return True

@@ -7,6 +7,7 @@ binding, rotation, revocation) live here only.
 from __future__ import annotations
 
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -216,12 +217,38 @@ def revoke_all_sessions(person: Person) -> int:
     return len(families)
 
 
+def _check_not_revoked(claims: tokens.AccessClaims) -> None:
+    if claims.family and cache.get(f"revoked-family:{claims.family}"):
+        raise AuthenticationFailed("The access token has been revoked.", code="token_revoked")
+
+
 def verify_access(token: str) -> tokens.AccessClaims:
     """Decode an access token and check it has not been revoked."""
     claims = tokens.decode_access(token)
-    if claims.family and cache.get(f"revoked-family:{claims.family}"):
-        raise AuthenticationFailed("The access token has been revoked.", code="token_revoked")
+    _check_not_revoked(claims)
     return claims
+
+
+def revalidate(person_id: int, tenant_id: int, claims: tokens.AccessClaims | None = None) -> tuple[Person, Tenant]:
+    """Is this sign-in still good? The tenant and person are active, and the token (if
+    any) is unexpired, not revoked and on the person's bound device.
+
+    Used at every request, and periodically for connections that outlive one (WebSocket).
+    Returns the person (roles loaded) and tenant, or raises ``AuthenticationFailed``.
+    """
+    tenant = active_tenant_by_id(tenant_id)
+    if claims is not None:
+        if claims.expires_at <= time.time():
+            raise AuthenticationFailed("The access token has expired.", code="token_expired")
+        _check_not_revoked(claims)
+    with tenancy.tenant_context(tenant):
+        person = Person.objects.filter(pk=person_id).prefetch_related("roles").first()
+    if person is None or not person.is_active:
+        raise AuthenticationFailed("This account is disabled.", code="account_inactive")
+    person.tenant = tenant  # already loaded; saves a query wherever the caller reads it
+    if claims is not None and person.bound_device_id and claims.device_id != person.bound_device_id:
+        raise AuthenticationFailed("This token is not valid on this device.", code="device_mismatch", status=403)
+    return person, tenant
 
 
 def authenticate_access(token: str, device_id: str | None) -> tuple[Person, Tenant, tokens.AccessClaims]:
@@ -231,16 +258,9 @@ def authenticate_access(token: str, device_id: str | None) -> tuple[Person, Tena
     chooses it.
     """
     claims = verify_access(token)
-    tenant = active_tenant_by_id(claims.tenant_id)
-    with tenancy.tenant_context(tenant):
-        person = Person.objects.filter(pk=claims.person_id).prefetch_related("roles").first()
-    if person is None or not person.is_active:
-        raise AuthenticationFailed("This account is disabled.", code="account_inactive")
-    person.tenant = tenant  # already loaded; saves a query wherever the request reads it
-    if person.bound_device_id:
-        presented = device_id if device_id is not None else ""
-        if claims.device_id != person.bound_device_id or presented != claims.device_id:
-            raise AuthenticationFailed("This token is not valid on this device.", code="device_mismatch", status=403)
+    person, tenant = revalidate(claims.person_id, claims.tenant_id, claims)
+    if person.bound_device_id and (device_id or "") != claims.device_id:
+        raise AuthenticationFailed("This token is not valid on this device.", code="device_mismatch", status=403)
     return person, tenant, claims
 
 

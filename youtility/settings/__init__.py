@@ -170,6 +170,8 @@ JWT_ACCESS_TTL_SECONDS = env_int("JWT_ACCESS_TTL_SECONDS", 600)
 JWT_REFRESH_TTL_SECONDS = env_int("JWT_REFRESH_TTL_SECONDS", 30 * 24 * 3600)
 JWT_ISSUER = "youtility"
 WS_TICKET_TTL_SECONDS = 30
+# How often an open WebSocket re-checks its sign-in (also closed when its token expires).
+WS_RECHECK_SECONDS = env_int("WS_RECHECK_SECONDS", 60)
 
 # Login throttling: failures per login and per client address.
 LOGIN_SLOWDOWN_AFTER = env_int("LOGIN_SLOWDOWN_AFTER", 5)
@@ -302,9 +304,15 @@ configure_logging(level=LOG_LEVEL, fmt=LOG_FORMAT)
 # consumes every queue listed here (a test checks it), and a worker started without
 # --queues consumes them all.
 from celery.schedules import crontab  # noqa: E402
-from kombu import Queue  # noqa: E402
+from kombu import Exchange, Queue  # noqa: E402
 
-CELERY_TASK_QUEUES = tuple(Queue(name) for name in ("default", "notifications", "reports", "scheduling"))
+# Each queue has its own exchange and routing key: queues declared by name alone all get
+# Celery's default binding (exchange "default", key "default"), and a task routed to one
+# of them is then delivered to every one of them.
+CELERY_TASK_QUEUES = tuple(
+    Queue(name, Exchange(name, type="direct"), routing_key=name)
+    for name in ("default", "notifications", "reports", "scheduling")
+)
 CELERY_TASK_ROUTES = {
     "notifications.*": {"queue": "notifications"},
     "reports.*": {"queue": "reports"},

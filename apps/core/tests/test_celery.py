@@ -91,6 +91,10 @@ def test_every_task_retries_transient_failures_with_backoff():
 def test_tasks_are_routed_by_name_prefix(task_name, queue):
     route = celery_app.amqp.router.route({}, task_name, (), {})
     assert route["queue"].name == queue
+    # Delivered to that queue only: the routing key binds to no other declared queue.
+    assert (route["queue"].exchange.name, route["queue"].routing_key) == (queue, queue)
+    others = [q for q in celery_app.amqp.queues.values() if q.name != queue]
+    assert all((q.exchange.name, q.routing_key) != (queue, queue) for q in others)
 
 
 def test_every_routed_queue_is_consumed_by_the_procfile_worker():
