@@ -2,15 +2,23 @@
 
 import graphene
 
+from apps.assets.graphql.schema import Mutations as AssetMutations
+from apps.assets.graphql.schema import Queries as AssetQueries
+from apps.checklists.graphql.schema import Mutations as ChecklistMutations
+from apps.checklists.graphql.schema import Queries as ChecklistQueries
 from apps.people.graphql.mutations import AuthMutations
 from apps.people.graphql.queries import PeopleQueries
+from apps.sites.graphql.schema import Mutations as SiteMutations
+from apps.sites.graphql.schema import Queries as SiteQueries
+from apps.tenants.graphql.schema import Mutations as TenantMutations
+from apps.tenants.graphql.schema import Queries as TenantQueries
 
 
-class Query(PeopleQueries, graphene.ObjectType):
+class Query(PeopleQueries, TenantQueries, SiteQueries, AssetQueries, ChecklistQueries, graphene.ObjectType):
     pass
 
 
-class Mutation(AuthMutations, graphene.ObjectType):
+class Mutation(AuthMutations, TenantMutations, SiteMutations, AssetMutations, ChecklistMutations, graphene.ObjectType):
     pass
 
 

@@ -7,6 +7,10 @@ from youtility.graphql_view import YoutilityGraphQLView
 
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("apps.people.api.urls")),
+    path("", include("apps.tenants.api.urls")),
+    path("", include("apps.sites.api.urls")),
+    path("", include("apps.assets.api.urls")),
+    path("", include("apps.checklists.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema", template_name="console/redoc.html"), name="redoc"),

@@ -52,6 +52,24 @@ class Person(TenantModel, AbstractBaseUser):
     is_superuser = models.BooleanField(
         default=False, help_text="Platform support staff: may manage tenants in the admin."
     )
+    code = models.CharField(max_length=50, blank=True, help_text="Employee code, unique in the tenant when set.")
+    mobile = models.CharField(max_length=32, blank=True)
+    home_site = models.ForeignKey(
+        "sites.Site", null=True, blank=True, on_delete=models.SET_NULL, related_name="home_people"
+    )
+    reports_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
+    department = models.ForeignKey("tenants.Lookup", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    designation = models.ForeignKey("tenants.Lookup", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    client = models.ForeignKey(
+        "sites.Client",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="viewers",
+        help_text="For client viewers: the client whose sites they may see.",
+    )
+    photo = models.ImageField(upload_to="people/photos/", blank=True, help_text="Reference photo for face match.")
+    left_on = models.DateField(null=True, blank=True, help_text="Set when the person leaves; history stays.")
     bound_device_id = models.CharField(
         max_length=128,
         blank=True,
@@ -71,6 +89,9 @@ class Person(TenantModel, AbstractBaseUser):
         constraints = [
             *TenantModel.Meta.constraints,
             models.UniqueConstraint(fields=["tenant", "login"], name="people_person_tenant_login"),
+            models.UniqueConstraint(
+                fields=["tenant", "code"], condition=~models.Q(code=""), name="people_person_tenant_code"
+            ),
         ]
         ordering = ["login"]
         verbose_name_plural = "people"
@@ -141,3 +162,36 @@ class RefreshToken(TenantModel):
     @property
     def is_usable(self) -> bool:
         return self.used_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class Team(TenantModel):
+    """A group of people (a patrol team, a maintenance crew) with one or more leads."""
+
+    code = models.CharField(max_length=50)
+    name = models.CharField(max_length=200)
+    is_active = models.BooleanField(default=True)
+    members: models.ManyToManyField[Person, TeamMembership] = models.ManyToManyField(
+        Person, through="TeamMembership", through_fields=("team", "person"), related_name="teams", blank=True
+    )
+
+    class Meta(TenantModel.Meta):
+        constraints = [
+            *TenantModel.Meta.constraints,
+            models.UniqueConstraint(fields=["tenant", "code"], name="people_team_tenant_code"),
+        ]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamMembership(TenantModel):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="team_memberships")
+    is_lead = models.BooleanField(default=False)
+
+    class Meta(TenantModel.Meta):
+        constraints = [
+            *TenantModel.Meta.constraints,
+            models.UniqueConstraint(fields=["tenant", "team", "person"], name="people_teammembership_unique"),
+        ]

@@ -7,6 +7,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 
+from apps.core.models import TenantModel
+from apps.core.validators import code_validator
+
 slug_validator = RegexValidator(r"^[a-z0-9][a-z0-9-]{1,48}[a-z0-9]$", "Use 3-50 lowercase letters, digits and dashes.")
 
 
@@ -39,3 +42,30 @@ class Tenant(models.Model):
 
     def __str__(self) -> str:
         return self.slug
+
+
+class Lookup(TenantModel):
+    """Per-tenant typed code lists (departments, designations, ticket categories, ...)."""
+
+    class Kind(models.TextChoices):
+        DEPARTMENT = "DEPARTMENT", "Department"
+        DESIGNATION = "DESIGNATION", "Designation"
+        TICKET_CATEGORY = "TICKET_CATEGORY", "Ticket category"
+        ASSET_CLASS = "ASSET_CLASS", "Asset class"
+        EVENT_TYPE = "EVENT_TYPE", "Event type"
+
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    code = models.CharField(max_length=50, validators=[code_validator])
+    name = models.CharField(max_length=200)
+    position = models.PositiveIntegerField(default=0, help_text="Order in pickers.")
+    is_active = models.BooleanField(default=True)
+
+    class Meta(TenantModel.Meta):
+        constraints = [
+            *TenantModel.Meta.constraints,
+            models.UniqueConstraint(fields=["tenant", "kind", "code"], name="tenants_lookup_tenant_kind_code"),
+        ]
+        ordering = ["kind", "position", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.name}"

@@ -59,6 +59,9 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.tenants",
     "apps.people",
+    "apps.sites",
+    "apps.assets",
+    "apps.checklists",
     "apps.noc",
     "apps.console",
 ]

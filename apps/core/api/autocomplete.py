@@ -1,0 +1,64 @@
+"""``GET /api/v1/<things>/autocomplete/?q=``: pickers in the Select2 format.
+
+A viewset adds ``AutocompleteMixin`` and names ``autocomplete_fields``; results are the
+viewset's own (tenant- and site-scoped) queryset, searched with ``apps.core.search``.
+Response: ``{"results": [{"id", "text"}], "pagination": {"more": bool}}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.core.search import search
+
+PAGE_SIZE = 20
+
+AUTOCOMPLETE_RESPONSE = inline_serializer(
+    "AutocompleteResponse",
+    {
+        "results": inline_serializer(
+            "AutocompleteResult", {"id": serializers.CharField(), "text": serializers.CharField()}, many=True
+        ),
+        "pagination": inline_serializer("AutocompletePagination", {"more": serializers.BooleanField()}),
+    },
+)
+
+
+class AutocompleteMixin:
+    autocomplete_fields: tuple[str, ...] = ("name",)
+
+    def autocomplete_text(self, obj: Any) -> str:
+        return str(obj)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", OpenApiTypes.STR, description="Text to look for (any part, any case or accent)."),
+            OpenApiParameter("page", OpenApiTypes.INT, description="1-based page of 20 results."),
+        ],
+        responses={200: AUTOCOMPLETE_RESPONSE},
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def autocomplete(self, request: Request) -> Response:
+        queryset = self.get_queryset()  # type: ignore[attr-defined]
+        q = request.query_params.get("q", "").strip()
+        if q:
+            queryset = search(queryset, self.autocomplete_fields, q)
+        try:
+            page = max(1, int(request.query_params.get("page", "1")))
+        except ValueError:
+            page = 1
+        start = (page - 1) * PAGE_SIZE
+        rows = list(queryset.order_by(*self.autocomplete_fields, "pk")[start : start + PAGE_SIZE + 1])
+        return Response(
+            {
+                "results": [{"id": str(obj.pk), "text": self.autocomplete_text(obj)} for obj in rows[:PAGE_SIZE]],
+                "pagination": {"more": len(rows) > PAGE_SIZE},
+            }
+        )
