@@ -1,0 +1,186 @@
+"""Reading spreadsheets for bulk import: xlsx or csv in, validated rows or every error out.
+
+The reader refuses what should never reach a service: files over the size limit, zip
+bombs, formulas (a formula's cached value is not what the user sees, and re-exported
+cells starting with "=" are an injection risk), wrong or missing headers, too many rows.
+Each problem is reported with its row number and column, all at once, so a user can fix
+the whole file in one pass. Nothing here writes; the importers validate every row, then
+write all or nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from apps.core.errors import DomainError
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
+MAX_ROWS = 20_000
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int | None
+    column: str | None
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "code": self.code, "message": self.message}
+
+
+class ImportRejected(DomainError):
+    """The file, or some of its rows, cannot be imported; ``errors`` lists every problem."""
+
+    code = "import_rejected"
+    status = 400
+
+    def __init__(self, errors: list[RowError], message: str | None = None) -> None:
+        self.errors = errors
+        summary = message or f"The file was not imported: {len(errors)} problem(s) found."
+        super().__init__(summary, details={"errors": [e.as_dict() for e in errors]})
+
+
+@dataclass
+class Sheet:
+    """One table: its name (the xlsx sheet, or the given kind for csv), headers, rows."""
+
+    name: str
+    headers: list[str]
+    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+
+
+def _reject(code: str, message: str) -> ImportRejected:
+    return ImportRejected([RowError(None, None, code, message)], message)
+
+
+def _normalise_header(value: Any) -> str:
+    return str(value or "").strip().lower().replace(" ", "_")
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _looks_like_formula(text: str) -> bool:
+    return text.startswith("=")
+
+
+def _rows_to_sheet(name: str, rows: Iterable[tuple[int, list[Any]]], errors: list[RowError]) -> Sheet | None:
+    iterator = iter(rows)
+    try:
+        _, header_cells = next(iterator)
+    except StopIteration:
+        return None
+    headers = [_normalise_header(cell) for cell in header_cells]
+    while headers and not headers[-1]:
+        headers.pop()
+    sheet = Sheet(name=name, headers=headers)
+    for number, cells in iterator:
+        texts = [_cell_text(cell) for cell in cells[: len(headers)]]
+        if not any(texts):
+            continue
+        if len(sheet.rows) >= MAX_ROWS:
+            raise _reject("too_many_rows", f"A sheet holds at most {MAX_ROWS} rows.")
+        for column, text in zip(headers, texts, strict=False):
+            if _looks_like_formula(text):
+                errors.append(
+                    RowError(number, column, "formula_not_allowed", "Formulas are not imported; paste values.")
+                )
+        sheet.rows.append((number, dict(zip(headers, texts + [""] * (len(headers) - len(texts)), strict=True))))
+    return sheet
+
+
+def _read_xlsx(data: bytes) -> list[Sheet]:
+    from openpyxl import load_workbook
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        if sum(info.file_size for info in archive.infolist()) > MAX_UNCOMPRESSED_BYTES:
+            raise _reject("file_too_large", "The workbook is too large once uncompressed.")
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except ImportRejected:
+        raise
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise _reject("unreadable_file", "The file is not a readable .xlsx workbook.") from exc
+    errors: list[RowError] = []
+    sheets = []
+    try:
+        for worksheet in workbook.worksheets:
+            rows = ((number, [cell.value for cell in row]) for number, row in enumerate(worksheet.iter_rows(), start=1))
+            sheet = _rows_to_sheet(_normalise_header(worksheet.title), rows, errors)
+            if sheet is not None:
+                sheets.append(sheet)
+    finally:
+        workbook.close()
+    if errors:
+        raise ImportRejected(errors)
+    return sheets
+
+
+def _read_csv(data: bytes, name: str) -> list[Sheet]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _reject("unreadable_file", "CSV files must be UTF-8.") from exc
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel  # type: ignore[assignment]
+    errors: list[RowError] = []
+    rows = ((number, cells) for number, cells in enumerate(csv.reader(io.StringIO(text), dialect), start=1))
+    sheet = _rows_to_sheet(name, rows, errors)
+    if errors:
+        raise ImportRejected(errors)
+    return [sheet] if sheet is not None else []
+
+
+def read_workbook(data: bytes, filename: str, default_name: str = "") -> list[Sheet]:
+    """Sheets of an .xlsx (named by their titles) or a .csv (named ``default_name``)."""
+    if len(data) > MAX_FILE_BYTES:
+        raise _reject("file_too_large", f"Files up to {MAX_FILE_BYTES // (1024 * 1024)} MB are imported.")
+    lower = filename.lower()
+    if lower.endswith(".xlsx"):
+        sheets = _read_xlsx(data)
+    elif lower.endswith(".csv"):
+        sheets = _read_csv(data, default_name)
+    else:
+        raise _reject("unsupported_file_type", "Import .xlsx or .csv files.")
+    if not any(sheet.rows for sheet in sheets):
+        raise _reject("empty_file", "The file has no rows to import.")
+    return sheets
+
+
+def check_headers(sheet: Sheet, required: Iterable[str], optional: Iterable[str] = ()) -> list[RowError]:
+    """Missing required columns and unknown columns, as row-1 errors."""
+    required, optional = list(required), list(optional)
+    errors = [
+        RowError(1, column, "missing_column", f"The column {column!r} is required.")
+        for column in required
+        if column not in sheet.headers
+    ]
+    known = set(required) | set(optional)
+    errors += [
+        RowError(
+            1, column or None, "unknown_column", f"Unknown column {column!r}; expected {', '.join(sorted(known))}."
+        )
+        for column in sheet.headers
+        if column not in known
+    ]
+    return errors
+
+
+def value(row: Mapping[str, str], column: str) -> str:
+    return row.get(column, "").strip()
