@@ -6,6 +6,7 @@ from apps.assets.graphql.schema import Mutations as AssetMutations
 from apps.assets.graphql.schema import Queries as AssetQueries
 from apps.checklists.graphql.schema import Mutations as ChecklistMutations
 from apps.checklists.graphql.schema import Queries as ChecklistQueries
+from apps.people.graphql.management import PeopleMutations
 from apps.people.graphql.mutations import AuthMutations
 from apps.people.graphql.queries import PeopleQueries
 from apps.sites.graphql.schema import Mutations as SiteMutations
@@ -18,7 +19,15 @@ class Query(PeopleQueries, TenantQueries, SiteQueries, AssetQueries, ChecklistQu
     pass
 
 
-class Mutation(AuthMutations, TenantMutations, SiteMutations, AssetMutations, ChecklistMutations, graphene.ObjectType):
+class Mutation(
+    AuthMutations,
+    PeopleMutations,
+    TenantMutations,
+    SiteMutations,
+    AssetMutations,
+    ChecklistMutations,
+    graphene.ObjectType,
+):
     pass
 
 

@@ -3,6 +3,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from apps.core import views as core_views
+from apps.core.api.imports import ImportView
 from youtility.graphql_view import YoutilityGraphQLView
 
 api_v1: list[URLPattern | URLResolver] = [
@@ -11,6 +12,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("apps.sites.api.urls")),
     path("", include("apps.assets.api.urls")),
     path("", include("apps.checklists.api.urls")),
+    path("imports/", ImportView.as_view(), name="imports"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema", template_name="console/redoc.html"), name="redoc"),

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from apps.core.models import TenantModel
+from apps.core.search import search_index
 from apps.core.validators import code_validator
 
 
@@ -48,7 +49,13 @@ class Asset(TenantModel):
             models.UniqueConstraint(fields=["tenant", "code"], name="assets_asset_tenant_code"),
             models.UniqueConstraint(fields=["tenant", "tag"], condition=~Q(tag=""), name="assets_asset_tenant_tag"),
         ]
-        indexes = [models.Index(fields=["tenant", "site", "kind"], name="assets_asset_site_kind")]
+        indexes = [
+            models.Index(fields=["tenant", "site", "kind"], name="assets_asset_site_kind"),
+            # Pickers (autocomplete) search code, name and tag by any part, any case or accent.
+            search_index("code", "assets_asset_code_trgm"),
+            search_index("name", "assets_asset_name_trgm"),
+            search_index("tag", "assets_asset_tag_trgm"),
+        ]
         ordering = ["site", "code"]
 
     def __str__(self) -> str:

@@ -12,6 +12,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 from apps.core.models import TenantModel
+from apps.core.search import search_index
 from apps.core.validators import code_validator
 
 
@@ -68,6 +69,10 @@ class Question(TenantModel):
         constraints = [
             *TenantModel.Meta.constraints,
             models.UniqueConstraint(fields=["tenant", "code"], name="checklists_question_tenant_code"),
+        ]
+        indexes = [
+            search_index("code", "checklists_question_code_trgm"),
+            search_index("text", "checklists_question_text_trgm"),
         ]
         ordering = ["code"]
 
@@ -128,18 +133,19 @@ class ChecklistVersion(TenantModel):
 
 
 class ChecklistSection(TenantModel):
-    version = models.ForeignKey(ChecklistVersion, on_delete=models.CASCADE, related_name="sections")
+    # Not "version": that name is TenantModel's sync version, which a field here would replace.
+    checklist_version = models.ForeignKey(ChecklistVersion, on_delete=models.CASCADE, related_name="sections")
     title = models.CharField(max_length=200)
     position = models.PositiveIntegerField(default=0)
 
     class Meta(TenantModel.Meta):
-        ordering = ["version", "position"]
+        ordering = ["checklist_version", "position"]
 
 
 class ChecklistItem(TenantModel):
     """A question as used in one checklist version; empty overrides inherit the question's."""
 
-    version = models.ForeignKey(ChecklistVersion, on_delete=models.CASCADE, related_name="items")
+    checklist_version = models.ForeignKey(ChecklistVersion, on_delete=models.CASCADE, related_name="items")
     section = models.ForeignKey(ChecklistSection, null=True, blank=True, on_delete=models.CASCADE, related_name="items")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="uses")
     position = models.PositiveIntegerField(default=0)
@@ -150,7 +156,7 @@ class ChecklistItem(TenantModel):
     alert_on = ArrayField(models.CharField(max_length=200), null=True, blank=True)
 
     class Meta(TenantModel.Meta):
-        ordering = ["version", "position"]
+        ordering = ["checklist_version", "position"]
 
     # The limits in force for this use: the item's own, else the question's.
     @property

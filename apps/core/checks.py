@@ -8,7 +8,7 @@ from django.apps import apps
 from django.core.checks import Error, register
 from django.db import models
 
-from .models import TenantModel
+from .models import SyncVersionField, TenantModel
 
 
 @register()
@@ -18,6 +18,15 @@ def check_tenant_models(app_configs: Any = None, **kwargs: Any) -> list[Error]:
         if not issubclass(model, TenantModel) or model._meta.proxy:
             continue
         label = model._meta.label
+        if not isinstance(model._meta.get_field("version"), SyncVersionField):
+            errors.append(
+                Error(
+                    f"{label}.version replaces the sync version of TenantModel.",
+                    hint="Name the field something else (e.g. checklist_version).",
+                    obj=model,
+                    id="core.E005",
+                )
+            )
         uniques = [c for c in model._meta.constraints if isinstance(c, models.UniqueConstraint)]
         if not any(list(c.fields) == ["tenant", "uuid"] for c in uniques):
             errors.append(

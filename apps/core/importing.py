@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -184,3 +185,126 @@ def check_headers(sheet: Sheet, required: Iterable[str], optional: Iterable[str]
 
 def value(row: Mapping[str, str], column: str) -> str:
     return row.get(column, "").strip()
+
+
+# --- Importers: one per sheet kind, registered by the app that owns the data -------------
+
+
+@dataclass
+class ImportContext:
+    """Codes the file itself defines, so a later sheet may refer to an earlier sheet's rows."""
+
+    codes: dict[str, set[str]] = field(default_factory=dict)
+
+    def defines(self, sheet: str, code: str) -> bool:
+        return code in self.codes.get(sheet, set())
+
+
+@dataclass
+class Prepared:
+    """A validated row, ready for ``apply``: its row number and whatever the importer needs."""
+
+    row: int
+    data: dict[str, Any]
+
+
+class Importer(ABC):
+    """Base class: subclasses validate every row (``prepare``) and then write (``apply_row``).
+
+    ``prepare`` must not write; it reports every problem it finds in ``errors`` and may
+    resolve codes of rows defined earlier in the same file through ``context``.
+    ``apply_row`` runs inside the import's single transaction, calls the app's services
+    and returns True when it created a row (False: updated an existing one, matched by
+    code). A ``DomainError`` it raises is reported against the row, and nothing is kept.
+    """
+
+    sheet: str = ""
+    order: int = 50
+    required: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+
+    @abstractmethod
+    def prepare(
+        self, rows: list[tuple[int, dict[str, str]]], context: ImportContext, errors: list[RowError]
+    ) -> list[Prepared]: ...
+
+    @abstractmethod
+    def apply_row(self, prepared: Prepared) -> bool: ...
+
+
+IMPORTERS: dict[str, type[Importer]] = {}
+
+
+def register_importer(cls: type[Importer]) -> type[Importer]:
+    IMPORTERS[cls.sheet] = cls
+    return cls
+
+
+def load_importers() -> dict[str, type[Importer]]:
+    """Import every app's ``importers`` module, which registers its importers."""
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        name = f"{config.name}.importers"
+        if config.name.startswith("apps.") and find_spec(name) is not None:
+            import_module(name)
+    return IMPORTERS
+
+
+def import_workbook(data: bytes, filename: str, kind: str = "") -> dict[str, dict[str, int]]:
+    """Validate every row of every sheet, then write all of them in one transaction.
+
+    Returns ``{sheet: {"created": n, "updated": m}}``. Raises ``ImportRejected`` listing
+    every problem (with row numbers) and writes nothing when any row is wrong.
+    """
+    from django.db import transaction
+
+    from apps.core import tenancy
+
+    importers = load_importers()
+    sheets = read_workbook(data, filename, default_name=kind)
+    errors: list[RowError] = []
+    known = [sheet for sheet in sheets if sheet.name in importers]
+    for sheet in sheets:
+        if sheet.name not in importers:
+            errors.append(
+                RowError(
+                    None,
+                    None,
+                    "unknown_sheet",
+                    f"Unknown sheet {sheet.name!r}; expected {', '.join(sorted(importers))}.",
+                )
+            )
+    known.sort(key=lambda sheet: importers[sheet.name].order)
+    context = ImportContext()
+    plan: list[tuple[Importer, list[Prepared]]] = []
+    for sheet in known:
+        importer = importers[sheet.name]()
+        header_errors = check_headers(sheet, importer.required, importer.optional)
+        errors += header_errors
+        if header_errors:
+            continue
+        prepared = importer.prepare(sheet.rows, context, errors)
+        context.codes[sheet.name] = {p.data["code"] for p in prepared if "code" in p.data}
+        plan.append((importer, prepared))
+    if errors:
+        raise ImportRejected(errors)
+    result: dict[str, dict[str, int]] = {}
+    with transaction.atomic(using=tenancy.db_alias()):
+        for importer, prepared in plan:
+            counts = {"created": 0, "updated": 0}
+            for row in prepared:
+                try:
+                    with transaction.atomic(using=tenancy.db_alias()):
+                        created = importer.apply_row(row)
+                except DomainError as exc:
+                    errors.append(RowError(row.row, exc.details.get("field"), exc.code, exc.message))
+                    continue
+                counts["created" if created else "updated"] += 1
+            result[importer.sheet] = counts
+        if errors:
+            raise ImportRejected(errors)  # rolls the whole import back
+    return result

@@ -66,7 +66,8 @@ class MetricsMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """Refuse bodies over ``MAX_REQUEST_BODY_BYTES`` with 413 before anything reads them."""
+    """Refuse bodies over ``MAX_REQUEST_BODY_BYTES`` (or the upload limit of the path,
+    ``UPLOAD_BODY_LIMITS``) with 413 before anything reads them."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -77,13 +78,12 @@ class BodySizeLimitMiddleware:
             size = int(length)
         except ValueError:
             return error_response("malformed_request", "Content-Length is not a number.", 400)
-        if size > settings.MAX_REQUEST_BODY_BYTES:
-            return error_response(
-                "payload_too_large",
-                "The request body is too large.",
-                413,
-                {"max_bytes": settings.MAX_REQUEST_BODY_BYTES},
-            )
+        limit = next(
+            (limit for prefix, limit in settings.UPLOAD_BODY_LIMITS.items() if request.path.startswith(prefix)),
+            settings.MAX_REQUEST_BODY_BYTES,
+        )
+        if size > limit:
+            return error_response("payload_too_large", "The request body is too large.", 413, {"max_bytes": limit})
         return self.get_response(request)
 
 

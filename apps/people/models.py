@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 
 from apps.core.models import TenantManager, TenantModel
+from apps.core.search import search_index
 
 from .capabilities import CAPABILITIES
 
@@ -92,6 +93,12 @@ class Person(TenantModel, AbstractBaseUser):
             models.UniqueConstraint(
                 fields=["tenant", "code"], condition=~models.Q(code=""), name="people_person_tenant_code"
             ),
+        ]
+        indexes = [
+            # Pickers search people by any part of login, name or code (apps/core/search.py).
+            search_index("login", "people_person_login_trgm"),
+            search_index("name", "people_person_name_trgm"),
+            search_index("code", "people_person_code_trgm"),
         ]
         ordering = ["login"]
         verbose_name_plural = "people"

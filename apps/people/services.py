@@ -14,8 +14,10 @@ from datetime import timedelta
 
 import structlog
 from django.conf import settings
+from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connections, transaction
 from django.utils import timezone
 
@@ -26,7 +28,7 @@ from apps.tenants.selectors import active_tenant
 
 from . import throttling, tokens
 from .capabilities import SEED_ROLES
-from .models import Person, RefreshToken, Role, RoleAssignment
+from .models import Person, RefreshToken, Role
 
 log = structlog.get_logger(__name__)
 
@@ -297,9 +299,21 @@ def redeem_ws_ticket(ticket: str) -> tuple[Person, Tenant]:
     raise AuthenticationFailed("The WebSocket ticket is not valid.", code="ticket_invalid")
 
 
+def check_password_strength(raw_password: str, person: Person | None = None) -> None:
+    """Apply the installation's password validators (AUTH_PASSWORD_VALIDATORS)."""
+    try:
+        password_validation.validate_password(raw_password, user=person)
+    except DjangoValidationError as exc:
+        raise DomainError(
+            "The password is not strong enough.",
+            code="invalid_password",
+            details={"messages": list(exc.messages), "codes": [e.code for e in exc.error_list]},
+        ) from exc
+
+
 def set_password(person: Person, raw_password: str) -> None:
-    if len(raw_password) < 8:
-        raise DomainError("Passwords need at least 8 characters.", code="password_too_short")
+    """Change a person's password (validated) and end every sign-in made with the old one."""
+    check_password_strength(raw_password, person)
     with transaction.atomic(using=tenancy.db_alias()):
         person.set_password(raw_password)
         person.save(update_fields=["password", "modified_at", "modified_by"])
@@ -315,15 +329,14 @@ def ensure_seed_roles() -> dict[str, Role]:
     return roles
 
 
-def create_person(*, login: str, name: str, password: str | None, roles: list[Role], email: str = "") -> Person:
-    """Create a person in the tenant in context with the given roles."""
-    person = Person(login=login, name=name, email=email)
-    person.full_clean(exclude=["password", "tenant"])
-    if password is None:
-        person.set_unusable_password()
-    else:
-        person.set_password(password)
-    person.save()
-    for role in roles:
-        RoleAssignment.objects.create(person=person, role=role)
-    return person
+# Profile and team services live in their own modules; this is their one import path.
+from .profiles import create_person as create_person  # noqa: E402
+from .profiles import deactivate_person as deactivate_person  # noqa: E402
+from .profiles import reactivate_person as reactivate_person  # noqa: E402
+from .profiles import resolve_roles as resolve_roles  # noqa: E402
+from .profiles import set_site_assignments as set_site_assignments  # noqa: E402
+from .profiles import update_person as update_person  # noqa: E402
+from .teams import Member as Member  # noqa: E402
+from .teams import create_team as create_team  # noqa: E402
+from .teams import deactivate_team as deactivate_team  # noqa: E402
+from .teams import update_team as update_team  # noqa: E402

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 
 from apps.core.models import TenantModel
+from apps.core.search import search_index
 from apps.core.validators import code_validator, validate_timezone
 
 
@@ -67,6 +68,8 @@ class Site(TenantModel):
             *TenantModel.Meta.constraints,
             models.UniqueConstraint(fields=["tenant", "code"], name="sites_site_tenant_code"),
         ]
+        # Pickers search code and name by any part, ignoring case and accents.
+        indexes = [search_index("code", "sites_site_code_trgm"), search_index("name", "sites_site_name_trgm")]
         ordering = ["name"]
 
     def __str__(self) -> str:

@@ -11,7 +11,11 @@ from __future__ import annotations
 import copy
 import time
 
-from .models import Tenant
+from django.db.models import QuerySet
+
+from apps.core.cache import cached
+
+from .models import Lookup, Tenant
 
 TENANT_CACHE_SECONDS = 30.0
 
@@ -34,3 +38,27 @@ def active_tenant(tenant_id: int) -> Tenant | None:
 
 def forget(tenant_id: int) -> None:
     _cache.pop(tenant_id, None)
+
+
+def lookups(kind: str | None = None, is_active: bool | None = None) -> QuerySet[Lookup]:
+    """Lookups of the tenant in context, in picker order."""
+    queryset = Lookup.objects.all()
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if is_active is not None:
+        queryset = queryset.filter(is_active=is_active)
+    return queryset.order_by("kind", "position", "name", "pk")
+
+
+def cached_lookups(kind: str | None = None, is_active: bool | None = None) -> list[Lookup]:
+    """``lookups()`` through the per-tenant cache: read on every picker, written rarely.
+
+    The key names the tenant (by ``cached``), the kind and the active filter; any write
+    through the services bumps the version on commit.
+    """
+    parts = f"kind={kind or '*'}:active={'*' if is_active is None else int(is_active)}"
+    return cached("lookups", parts, lambda: list(lookups(kind, is_active)))
+
+
+def get_lookup(lookup_id: int) -> Lookup | None:
+    return Lookup.objects.filter(pk=lookup_id).first()

@@ -189,6 +189,8 @@ LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900)
 # own, larger limits in the endpoints that accept files.
 MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
+# Endpoints that take files get their own limit (the file's limit plus multipart overhead).
+UPLOAD_BODY_LIMITS = {"/api/v1/imports/": 10 * 1024 * 1024 + 64 * 1024}
 # Number of trusted reverse proxies in front of the app (nginx locally): the client
 # address is taken from X-Forwarded-For only that many hops back.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1)
@@ -224,6 +226,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "kind" choice field; name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "LookupKindEnum": "apps.tenants.models.Lookup.Kind",
+        "AssetKindEnum": "apps.assets.models.Asset.Kind",
+        "ChecklistKindEnum": "apps.checklists.models.Checklist.Kind",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "apps.core.api.schema.add_error_responses",

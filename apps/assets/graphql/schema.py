@@ -1,9 +1,10 @@
-import graphene
+from .mutations import AssetMutations
+from .queries import AssetQueries
 
 
-class Queries(graphene.ObjectType):
+class Queries(AssetQueries):
     """Queries of this app, mixed into the root Query in youtility/schema.py."""
 
 
-class Mutations(graphene.ObjectType):
+class Mutations(AssetMutations):
     """Mutations of this app, mixed into the root Mutation in youtility/schema.py."""

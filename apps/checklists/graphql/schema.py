@@ -1,9 +1,82 @@
+"""Questions and checklists in GraphQL: list queries scoped to the caller's tenant, and mutations."""
+
+from __future__ import annotations
+
+from typing import Any
+
 import graphene
+from graphql import GraphQLError
+
+from apps.checklists import selectors
+from apps.checklists.filtersets import ChecklistFilterSet, QuestionFilterSet
+from apps.core.graphql import require_user
+
+from .mutations import ChecklistMutations
+from .types import AnswerTypeEnum, ChecklistKindEnum, ChecklistType, QuestionType
+
+READ_CAPABILITIES = ("sites.view",)
+
+
+def require_reader(info: Any) -> Any:
+    user = require_user(info)
+    if not any(user.has_capability(code) for code in READ_CAPABILITIES):
+        raise GraphQLError("You do not have permission to do this.", extensions={"code": "permission_denied"})
+    return user
+
+
+def _filtered(filterset_class: Any, queryset: Any, arguments: dict[str, Any]) -> Any:
+    data = {key: getattr(value, "value", value) for key, value in arguments.items() if value is not None}
+    filterset = filterset_class(data=data, queryset=queryset)
+    if not filterset.is_valid():
+        raise GraphQLError(
+            "The filter is not valid.",
+            extensions={"code": "invalid_filter", "details": filterset.errors.get_json_data()},
+        )
+    return filterset.qs
 
 
 class Queries(graphene.ObjectType):
     """Queries of this app, mixed into the root Query in youtility/schema.py."""
 
+    questions = graphene.List(
+        graphene.NonNull(QuestionType),
+        required=True,
+        description="Questions of the caller's tenant (needs sites.view).",
+        code=graphene.String(),
+        answer_type=AnswerTypeEnum(),
+        is_active=graphene.Boolean(),
+        q=graphene.String(description="Code or text contains (any case or accent)."),
+    )
+    checklists = graphene.List(
+        graphene.NonNull(ChecklistType),
+        required=True,
+        description="Checklists of the caller's tenant (needs sites.view).",
+        code=graphene.String(),
+        name=graphene.String(),
+        kind=ChecklistKindEnum(),
+        is_active=graphene.Boolean(),
+    )
+    checklist = graphene.Field(
+        ChecklistType,
+        id=graphene.ID(required=True),
+        description="One checklist with its versions; null when it does not exist in the caller's tenant.",
+    )
 
-class Mutations(graphene.ObjectType):
+    @staticmethod
+    def resolve_questions(root: object, info: graphene.ResolveInfo, **arguments: Any) -> Any:
+        require_reader(info)
+        return _filtered(QuestionFilterSet, selectors.questions(), arguments)
+
+    @staticmethod
+    def resolve_checklists(root: object, info: graphene.ResolveInfo, **arguments: Any) -> Any:
+        require_reader(info)
+        return _filtered(ChecklistFilterSet, selectors.checklists(), arguments)
+
+    @staticmethod
+    def resolve_checklist(root: object, info: graphene.ResolveInfo, id: str) -> Any:
+        require_reader(info)
+        return selectors.checklists().filter(pk=id).first() if str(id).isdigit() else None
+
+
+class Mutations(ChecklistMutations, graphene.ObjectType):
     """Mutations of this app, mixed into the root Mutation in youtility/schema.py."""

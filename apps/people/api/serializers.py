@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
-from apps.people.models import Person, Role
+from apps.people.models import Person, Role, Team
 
 
 class TokenObtainSerializer(serializers.Serializer):
@@ -51,10 +53,83 @@ class MeSerializer(serializers.Serializer):
     device_id = serializers.CharField(help_text="Device bound to the person, if any.")
 
 
+class RoleCodesField(serializers.ListField):
+    """Role codes: written as a list of codes, read from the person's (prefetched) roles."""
+
+    child = serializers.CharField(max_length=50)
+
+    def to_representation(self, data: Any) -> list[str]:
+        roles = data.all() if hasattr(data, "all") else data
+        return sorted(role.code if isinstance(role, Role) else str(role) for role in roles)
+
+
+def _reference(source: str, help_text: str) -> serializers.IntegerField:
+    # Read from ``<name>_id`` (no query per row) and handed to the services under that key.
+    return serializers.IntegerField(source=source, allow_null=True, required=False, min_value=1, help_text=help_text)
+
+
 class PersonSerializer(serializers.ModelSerializer):
-    roles: serializers.RelatedField = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    """A person's profile. Ids of sites, people, lookups and clients must be of the tenant."""
+
+    roles = RoleCodesField(required=False, help_text="Role codes, e.g. guard, supervisor.")
+    home_site = _reference("home_site_id", "Id of the person's home site.")
+    reports_to = _reference("reports_to_id", "Id of the person this one reports to.")
+    department = _reference("department_id", "Id of a DEPARTMENT lookup.")
+    designation = _reference("designation_id", "Id of a DESIGNATION lookup.")
+    client = _reference("client_id", "For client viewers: id of the client whose sites they see.")
+    password = serializers.CharField(
+        write_only=True,
+        required=False,
+        max_length=256,
+        trim_whitespace=False,
+        style={"input_type": "password"},
+        help_text="Checked against the password rules; setting it ends the person's other sessions.",
+    )
 
     class Meta:
         model = Person
-        fields = ["id", "uuid", "login", "name", "email", "is_active", "roles", "version"]
-        read_only_fields = fields
+        fields = [
+            "id",
+            "uuid",
+            "login",
+            "name",
+            "email",
+            "is_active",
+            "roles",
+            "version",
+            "code",
+            "mobile",
+            "home_site",
+            "reports_to",
+            "department",
+            "designation",
+            "client",
+            "bound_device_id",
+            "left_on",
+            "password",
+        ]
+        read_only_fields = ["id", "uuid", "version", "left_on"]
+
+
+class PersonDeactivateSerializer(serializers.Serializer):
+    left_on = serializers.DateField(required=False, help_text="Last working day; today when omitted.")
+
+
+class SiteAssignmentsSerializer(serializers.Serializer):
+    home_site = serializers.IntegerField(allow_null=True, min_value=1)
+    sites = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=1000)
+    site_groups = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=1000)
+
+
+class TeamMemberSerializer(serializers.Serializer):
+    person = serializers.IntegerField(source="person_id", min_value=1)
+    is_lead = serializers.BooleanField(default=False)
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    members = TeamMemberSerializer(many=True, required=False, source="memberships")
+
+    class Meta:
+        model = Team
+        fields = ["id", "uuid", "code", "name", "is_active", "members", "version"]
+        read_only_fields = ["id", "uuid", "version"]

@@ -5,6 +5,7 @@ from . import views
 
 router = SimpleRouter()
 router.register("people", views.PersonViewSet, basename="person")
+router.register("teams", views.TeamViewSet, basename="team")
 
 urlpatterns = [
     path("auth/token/", views.TokenObtainView.as_view(), name="auth-token"),

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.core.api.permissions import HasCapability
+from apps.core.api.autocomplete import AutocompleteMixin
 from apps.people import selectors, services
 from apps.people.backends import client_ip
-from apps.people.filtersets import PersonFilterSet
+from apps.people.filtersets import PersonFilterSet, TeamFilterSet
+from apps.people.models import Person
 
 from . import serializers as s
+from .permissions import ReadWriteCapability
 
 
 def _pair(pair: services.TokenPair) -> dict[str, Any]:
@@ -101,12 +104,106 @@ class MeView(APIView):
         return Response(s.MeSerializer(selectors.me_payload(request.user)).data)  # type: ignore[arg-type]
 
 
-class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """People of the caller's tenant (read-only here; onboarding adds writes)."""
+def _viewer(request: Request) -> Person:
+    return cast(Person, request.user)
+
+
+class PersonViewSet(AutocompleteMixin, viewsets.ModelViewSet):
+    """People of the caller's tenant, scoped to the caller's sites (admins see everyone).
+
+    Reading needs ``people.view``, writing ``people.manage``. DELETE deactivates: the
+    person can no longer sign in, their sessions end, and their history stays.
+    """
 
     queryset = selectors.people()
     serializer_class = s.PersonSerializer
     filterset_class = PersonFilterSet
-    permission_classes = [HasCapability]
-    required_capability = "people.view"
-    ordering_fields = ["login", "name"]
+    permission_classes = [ReadWriteCapability]
+    required_capabilities = {"read": "people.view", "write": "people.manage"}
+    ordering_fields = ["login", "name", "code"]
+    autocomplete_fields = ("login", "name", "code")
+
+    def get_queryset(self) -> Any:
+        return selectors.people_for(self.request.user)
+
+    def perform_create(self, serializer: Any) -> None:
+        data = dict(serializer.validated_data)
+        data.setdefault("roles", [])
+        data.setdefault("password", None)
+        serializer.instance = services.create_person(**data)
+
+    def perform_update(self, serializer: Any) -> None:
+        serializer.instance = services.update_person(
+            serializer.instance, by=_viewer(self.request), **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance: Any) -> None:
+        services.deactivate_person(instance, by=_viewer(self.request))
+
+    @extend_schema(request=s.PersonDeactivateSerializer, responses={200: s.PersonSerializer})
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request: Request, pk: str | None = None) -> Response:
+        """Deactivate with a leaving date (DELETE does the same with today's date)."""
+        person = self.get_object()
+        data = s.PersonDeactivateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.deactivate_person(person, left_on=data.validated_data.get("left_on"), by=_viewer(request))
+        return Response(s.PersonSerializer(person).data)
+
+    @extend_schema(
+        methods=["GET"], responses={200: s.SiteAssignmentsSerializer}, description="Where the person may work."
+    )
+    @extend_schema(
+        methods=["PUT"],
+        request=s.SiteAssignmentsSerializer,
+        responses={200: s.SiteAssignmentsSerializer},
+        description="Replace the home site, assigned sites and assigned site groups.",
+    )
+    @action(detail=True, methods=["get", "put"], url_path="sites", filter_backends=[], pagination_class=None)
+    def sites(self, request: Request, pk: str | None = None) -> Response:
+        person = self.get_object()
+        if request.method == "PUT":
+            data = s.SiteAssignmentsSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            services.set_site_assignments(
+                person,
+                home_site_id=data.validated_data["home_site"],
+                site_ids=data.validated_data["sites"],
+                site_group_ids=data.validated_data["site_groups"],
+            )
+        return Response(selectors.site_assignments(person))
+
+
+class TeamViewSet(viewsets.ModelViewSet):
+    """Teams with their members (person id and lead flag). DELETE deactivates the team."""
+
+    queryset = selectors.teams()
+    serializer_class = s.TeamSerializer
+    filterset_class = TeamFilterSet
+    permission_classes = [ReadWriteCapability]
+    required_capabilities = {"read": "people.view", "write": "people.manage"}
+    ordering_fields = ["code", "name"]
+
+    def get_queryset(self) -> Any:
+        return selectors.teams()
+
+    @staticmethod
+    def _members(data: dict[str, Any]) -> list[services.Member] | None:
+        rows = data.pop("memberships", None)
+        if rows is None:
+            return None
+        return [services.Member(person_id=row["person_id"], is_lead=row["is_lead"]) for row in rows]
+
+    def perform_create(self, serializer: Any) -> None:
+        data = dict(serializer.validated_data)
+        members = self._members(data) or []
+        team = services.create_team(members=members, **data)
+        serializer.instance = selectors.get_team(team.pk)
+
+    def perform_update(self, serializer: Any) -> None:
+        data = dict(serializer.validated_data)
+        team = services.update_team(serializer.instance, members=self._members(data), **data)
+        serializer.instance = selectors.get_team(team.pk)
+
+    def perform_destroy(self, instance: Any) -> None:
+        services.deactivate_team(instance)

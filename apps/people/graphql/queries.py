@@ -1,15 +1,30 @@
+from __future__ import annotations
+
+from typing import Any
+
 import graphene
 
 from apps.core.graphql import require_capability, require_user
 from apps.people import selectors
+from apps.people.models import Person
 
-from .types import MeType, PersonType
+from .types import MeType, PersonType, TeamType
 
 
 class PeopleQueries(graphene.ObjectType):
     me = graphene.Field(MeType, required=True, description="The signed-in person.")
     people = graphene.List(
-        graphene.NonNull(PersonType), required=True, description="People of the caller's tenant (needs people.view)."
+        graphene.NonNull(PersonType),
+        required=True,
+        description="People of the caller's tenant the caller may see by site (needs people.view).",
+    )
+    person = graphene.Field(
+        PersonType,
+        id=graphene.ID(required=True),
+        description="One person, or null when unknown or outside the caller's sites (needs people.view).",
+    )
+    teams = graphene.List(
+        graphene.NonNull(TeamType), required=True, description="Teams of the caller's tenant (needs people.view)."
     )
 
     @staticmethod
@@ -18,5 +33,15 @@ class PeopleQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_people(root: object, info: graphene.ResolveInfo) -> object:
+        viewer = require_capability(info, "people.view")
+        return selectors.people_for(viewer)
+
+    @staticmethod
+    def resolve_person(root: object, info: graphene.ResolveInfo, id: str) -> Person | None:
+        viewer = require_capability(info, "people.view")
+        return selectors.get_person_for(viewer, id)
+
+    @staticmethod
+    def resolve_teams(root: object, info: graphene.ResolveInfo) -> Any:
         require_capability(info, "people.view")
-        return selectors.people()
+        return selectors.teams()

@@ -15,7 +15,11 @@ def test_list_is_paginated_and_tenant_scoped(tenant_a_admin, tenant_a_guard, ten
     assert body["count"] == 2
     assert (body["next"], body["previous"]) == (None, None)
     assert [(p["login"], p["roles"]) for p in body["results"]] == [("admin", ["admin"]), ("guard", ["guard"])]
-    assert set(body["results"][0]) == {"id", "uuid", "login", "name", "email", "is_active", "roles", "version"}
+    assert set(body["results"][0]) == {
+        *("id", "uuid", "login", "name", "email", "is_active", "roles", "version"),
+        *("code", "mobile", "home_site", "reports_to", "department", "designation", "client"),
+        *("bound_device_id", "left_on"),
+    }
 
 
 def test_filters_and_ordering(tenant_a_admin, tenant_a_guard, tenant_a_supervisor):

@@ -1,8 +1,11 @@
 """``manage.py load_demo``: the demo tenants ``acme`` and ``globex`` and their data.
 
 Idempotent: running it again updates instead of duplicating. Each app adds its own demo
-data in ``apps/<app>/demo.py`` with ``load_tenant(tenant, say)``; apps run in
-``INSTALLED_APPS`` order, each tenant in one transaction, inside that tenant's context.
+data in ``apps/<app>/demo.py``, either as ``load_tenant(tenant, say)`` or, when its steps
+must interleave with other apps' (people need sites, sites need people), as
+``DEMO_STEPS = [(order, function), ...]``. Steps run by order (``load_tenant`` counts as
+50, ties in ``INSTALLED_APPS`` order), each tenant in one transaction, inside that
+tenant's context.
 """
 
 from __future__ import annotations
@@ -26,14 +29,16 @@ DEMO_TENANTS = [
 
 
 def demo_loaders() -> list[Any]:
-    loaders = []
-    for config in apps.get_app_configs():
+    steps: list[tuple[int, int, Any]] = []
+    for position, config in enumerate(apps.get_app_configs()):
         name = f"{config.name}.demo"
         if config.name.startswith("apps.") and find_spec(name) is not None:
             module = import_module(name)
+            for order, function in getattr(module, "DEMO_STEPS", []):
+                steps.append((order, position, function))
             if hasattr(module, "load_tenant"):
-                loaders.append(module.load_tenant)
-    return loaders
+                steps.append((50, position, module.load_tenant))
+    return [function for _, _, function in sorted(steps, key=lambda step: step[:2])]
 
 
 class Command(BaseCommand):
