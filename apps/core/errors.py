@@ -8,6 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+#: Field-level error codes specific enough to be the whole response's code (geometry
+#: errors, for example): when a validation error carries one, the API answers with it
+#: instead of the generic ``invalid``, and the field messages stay in ``details``.
+SPECIFIC_FIELD_CODES: set[str] = set()
+
 
 class DomainError(Exception):
     code = "error"

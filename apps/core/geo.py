@@ -11,10 +11,25 @@ from typing import Any
 
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, Point, Polygon
 
-from apps.core.errors import DomainError
+from apps.core.errors import SPECIFIC_FIELD_CODES, DomainError
 
 SRID = 4326
 MAX_POLYGON_POINTS = 2000
+GEOMETRY_CODES = frozenset(
+    {
+        "invalid_coordinates",
+        "longitude_out_of_range",
+        "latitude_out_of_range",
+        "invalid_srid",
+        "invalid_geojson",
+        "wrong_geometry_type",
+        "invalid_polygon",
+        "polygon_too_large",
+        "ring_not_closed",
+        "invalid_geometry",
+    }
+)
+SPECIFIC_FIELD_CODES.update(GEOMETRY_CODES)
 
 
 class GeometryError(DomainError):

@@ -290,26 +290,35 @@ def test_invalid_create_is_refused_and_writes_nothing(
 
 
 @pytest.mark.parametrize(
-    ("location", "message"),
+    ("location", "code", "message"),
     [
-        ({"type": "Point", "coordinates": [55.0, 200.0]}, "Latitude 200.0 is outside -90..90."),
-        ({"type": "Point", "coordinates": [190.0, 25.0]}, "Longitude 190.0 is outside -180..180."),
-        ({"type": "Polygon", "coordinates": []}, "Expected a Point, got 'Polygon'."),
+        (
+            {"type": "Point", "coordinates": [55.0, 200.0]},
+            "latitude_out_of_range",
+            "Latitude 200.0 is outside -90..90.",
+        ),
+        (
+            {"type": "Point", "coordinates": [190.0, 25.0]},
+            "longitude_out_of_range",
+            "Longitude 190.0 is outside -180..180.",
+        ),
+        ({"type": "Polygon", "coordinates": []}, "wrong_geometry_type", "Expected a Point, got 'Polygon'."),
         (
             {
                 "type": "Point",
                 "coordinates": [55.0, 25.0],
                 "crs": {"type": "name", "properties": {"name": "EPSG:3857"}},
             },
+            "invalid_srid",
             "Only WGS 84 (EPSG:4326) coordinates are accepted.",
         ),
     ],
 )
 def test_invalid_location_is_refused(
-    tenant_a: Any, tenant_a_admin: Any, world: Any, location: dict, message: str
+    tenant_a: Any, tenant_a_admin: Any, world: Any, location: dict, code: str, message: str
 ) -> None:
     response = tenant_a_admin.client().post(ASSETS, body(world, location=location), format="json")
-    assert error(response) == (400, "invalid", {"fields": {"location": [message]}})
+    assert error(response) == (400, code, {"fields": {"location": [message]}})
     assert count(tenant_a) == 0
 
 

@@ -16,7 +16,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 
 from apps.core.context import current_request_id
-from apps.core.errors import DomainError
+from apps.core.errors import SPECIFIC_FIELD_CODES, DomainError
 
 log = structlog.get_logger(__name__)
 
@@ -53,6 +53,14 @@ def _validation_details(detail: Any) -> dict[str, Any]:
     return {"non_field_errors": detail if isinstance(detail, list) else [detail]}
 
 
+def _flat_codes(codes: Any) -> list[str]:
+    if isinstance(codes, dict):
+        return [c for value in codes.values() for c in _flat_codes(value)]
+    if isinstance(codes, list):
+        return [c for value in codes for c in _flat_codes(value)]
+    return [str(codes)]
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF exception handler: map every known failure to the error shape."""
     if isinstance(exc, DomainError):
@@ -75,6 +83,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, exceptions.ValidationError):
         message = "The request is not valid."
         details = _validation_details(exc.detail)
+        code = next((c for c in _flat_codes(exc.get_codes()) if c in SPECIFIC_FIELD_CODES), code)
     elif isinstance(exc, exceptions.ParseError):
         message = "The request body could not be parsed."
         details = {"reason": str(exc.detail)}

@@ -10,33 +10,11 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from apps.core.api.fields import PointField, PolygonField
-from apps.core.geo import GeometryError
 
 from ..models import Site, SiteGroup
 
-_GENERIC_CODES = {"required", "null", "invalid", "blank"}
 
-
-class DomainSerializer(serializers.Serializer):
-    """A geometry error keeps its own code (``invalid_polygon``, ``invalid_srid``, ...)
-    as the response's error code instead of the generic ``invalid``."""
-
-    geometry_fields: tuple[str, ...] = ()
-
-    def is_valid(self, *, raise_exception: bool = False) -> bool:
-        valid = super().is_valid(raise_exception=False)
-        if not valid and raise_exception:
-            errors = self.errors
-            for name in self.geometry_fields:
-                first = (errors.get(name) or [None])[0]
-                code = getattr(first, "code", None)
-                if code and code not in _GENERIC_CODES:
-                    raise GeometryError(str(first), code=code, details={"fields": errors})
-            raise serializers.ValidationError(errors)
-        return valid
-
-
-class ClientSerializer(DomainSerializer):
+class ClientSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     uuid = serializers.UUIDField(read_only=True)
     code = serializers.CharField(max_length=50)
@@ -48,9 +26,7 @@ class ClientSerializer(DomainSerializer):
     version = serializers.IntegerField(read_only=True)
 
 
-class SiteSerializer(DomainSerializer):
-    geometry_fields = ("location", "geofence")
-
+class SiteSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     uuid = serializers.UUIDField(read_only=True)
     client = serializers.IntegerField(source="client_id", help_text="Id of the client.")
@@ -81,7 +57,7 @@ class _MemberSites(serializers.ListField):
         return [member.site_id for member in instance.members.all()]
 
 
-class SiteGroupSerializer(DomainSerializer):
+class SiteGroupSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     uuid = serializers.UUIDField(read_only=True)
     code = serializers.CharField(max_length=50)
@@ -91,7 +67,7 @@ class SiteGroupSerializer(DomainSerializer):
     version = serializers.IntegerField(read_only=True)
 
 
-class ShiftSerializer(DomainSerializer):
+class ShiftSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     uuid = serializers.UUIDField(read_only=True)
     site = serializers.IntegerField(source="site_id")
@@ -105,7 +81,7 @@ class ShiftSerializer(DomainSerializer):
     version = serializers.IntegerField(read_only=True)
 
 
-class LocationSerializer(DomainSerializer):
+class LocationSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     uuid = serializers.UUIDField(read_only=True)
     site = serializers.IntegerField(source="site_id")
@@ -116,7 +92,7 @@ class LocationSerializer(DomainSerializer):
     version = serializers.IntegerField(read_only=True)
 
 
-class SiteAssignmentSerializer(DomainSerializer):
+class SiteAssignmentSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     uuid = serializers.UUIDField(read_only=True)
     person = serializers.IntegerField(source="person_id")
