@@ -190,14 +190,45 @@ def value(row: Mapping[str, str], column: str) -> str:
 # --- Importers: one per sheet kind, registered by the app that owns the data -------------
 
 
+class SystemActor:
+    """The actor of an import with no person behind it (the management command).
+
+    It holds every capability, so site-scoped services let it reach every site of the
+    tenant in context, and nothing of another tenant (the tenant context still applies).
+    """
+
+    pk = None
+    client_id = None
+    home_site_id = None
+    is_active = True
+
+    def has_capability(self, code: str) -> bool:
+        return True
+
+
+SYSTEM_ACTOR = SystemActor()
+
+
 @dataclass
 class ImportContext:
-    """Codes the file itself defines, so a later sheet may refer to an earlier sheet's rows."""
+    """Codes the file itself defines, so a later sheet may refer to an earlier sheet's rows.
+
+    ``actor`` is who imports: the uploading person, or ``SYSTEM_ACTOR`` from the command
+    line. Importers pass it to services that scope references to what the actor may see.
+    """
 
     codes: dict[str, set[str]] = field(default_factory=dict)
+    actor: Any = SYSTEM_ACTOR
+    # The prepared data of each sheet's rows by code, for checks that need more than the
+    # code (a checklist item's limits against a question defined earlier in the file).
+    rows: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
     def defines(self, sheet: str, code: str) -> bool:
         return code in self.codes.get(sheet, set())
+
+    def defined(self, sheet: str, code: str) -> dict[str, Any] | None:
+        """The prepared data of the row of ``sheet`` with ``code``, if the file defines it."""
+        return self.rows.get(sheet, {}).get(code)
 
 
 @dataclass
@@ -222,6 +253,9 @@ class Importer(ABC):
     order: int = 50
     required: tuple[str, ...] = ()
     optional: tuple[str, ...] = ()
+
+    def __init__(self, context: ImportContext | None = None) -> None:
+        self.context = context if context is not None else ImportContext()
 
     @abstractmethod
     def prepare(
@@ -254,9 +288,10 @@ def load_importers() -> dict[str, type[Importer]]:
     return IMPORTERS
 
 
-def import_workbook(data: bytes, filename: str, kind: str = "") -> dict[str, dict[str, int]]:
+def import_workbook(data: bytes, filename: str, kind: str = "", actor: Any = None) -> dict[str, dict[str, int]]:
     """Validate every row of every sheet, then write all of them in one transaction.
 
+    ``actor`` is the importing person (``None``: ``SYSTEM_ACTOR``, every site of the tenant).
     Returns ``{sheet: {"created": n, "updated": m}}``. Raises ``ImportRejected`` listing
     every problem (with row numbers) and writes nothing when any row is wrong.
     """
@@ -279,16 +314,17 @@ def import_workbook(data: bytes, filename: str, kind: str = "") -> dict[str, dic
                 )
             )
     known.sort(key=lambda sheet: importers[sheet.name].order)
-    context = ImportContext()
+    context = ImportContext(actor=actor if actor is not None else SYSTEM_ACTOR)
     plan: list[tuple[Importer, list[Prepared]]] = []
     for sheet in known:
-        importer = importers[sheet.name]()
+        importer = importers[sheet.name](context)
         header_errors = check_headers(sheet, importer.required, importer.optional)
         errors += header_errors
         if header_errors:
             continue
         prepared = importer.prepare(sheet.rows, context, errors)
         context.codes[sheet.name] = {p.data["code"] for p in prepared if "code" in p.data}
+        context.rows[sheet.name] = {p.data["code"]: p.data for p in prepared if "code" in p.data}
         plan.append((importer, prepared))
     if errors:
         raise ImportRejected(errors)

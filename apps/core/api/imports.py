@@ -39,5 +39,5 @@ class ImportView(APIView):
         upload = ImportUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         file = upload.validated_data["file"]
-        result = import_workbook(file.read(), file.name, upload.validated_data["kind"])
+        result = import_workbook(file.read(), file.name, upload.validated_data["kind"], actor=request.user)
         return Response({"imported": result})
