@@ -1,16 +1,14 @@
-"""GraphQL helpers shared by every app's schema: auth checks and typed errors with codes."""
+"""GraphQL helpers shared by every app's schema: authentication and capability checks.
+
+A ``DomainError`` raised in a resolver needs no handling here: the view renders it with
+its code (``extensions.code``) and details, like REST does.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from graphql import GraphQLError
-
-from apps.core.errors import DomainError
-
-
-def domain_error(exc: DomainError) -> GraphQLError:
-    return GraphQLError(exc.message, extensions={"code": exc.code, "details": exc.details})
 
 
 def require_user(info: Any) -> Any:

@@ -8,8 +8,7 @@ import graphene
 from graphene.types.generic import GenericScalar
 
 from apps.assets import selectors, services
-from apps.core.errors import DomainError
-from apps.core.graphql import domain_error, require_capability
+from apps.core.graphql import require_capability
 
 from .types import AssetKind, AssetStatus, AssetType
 
@@ -68,10 +67,7 @@ class CreateAsset(graphene.Mutation):
     @staticmethod
     def mutate(root: Any, info: Any, input: Any) -> CreateAsset:
         user = require_capability(info, "sites.manage")
-        try:
-            asset = services.create_asset(user, **_fields(input))
-        except DomainError as exc:
-            raise domain_error(exc) from exc
+        asset = services.create_asset(user, **_fields(input))
         return CreateAsset(asset=asset)
 
 
@@ -87,10 +83,7 @@ class UpdateAsset(graphene.Mutation):
     @staticmethod
     def mutate(root: Any, info: Any, id: str, input: Any) -> UpdateAsset:
         user = require_capability(info, "sites.manage")
-        try:
-            asset = services.update_asset(user, selectors.get_asset_for(user, id), **_fields(input))
-        except DomainError as exc:
-            raise domain_error(exc) from exc
+        asset = services.update_asset(user, selectors.get_asset_for(user, id), **_fields(input))
         return UpdateAsset(asset=asset)
 
 
@@ -105,10 +98,7 @@ class ScrapAsset(graphene.Mutation):
     @staticmethod
     def mutate(root: Any, info: Any, id: str) -> ScrapAsset:
         user = require_capability(info, "sites.manage")
-        try:
-            asset = services.scrap_asset(user, selectors.get_asset_for(user, id))
-        except DomainError as exc:
-            raise domain_error(exc) from exc
+        asset = services.scrap_asset(user, selectors.get_asset_for(user, id))
         return ScrapAsset(asset=asset)
 
 

@@ -9,8 +9,7 @@ from graphql import GraphQLError
 
 from apps.checklists import selectors, services
 from apps.checklists.models import Checklist, ChecklistVersion, Question
-from apps.core.errors import DomainError
-from apps.core.graphql import domain_error, require_user
+from apps.core.graphql import require_user
 
 from .types import (
     AnswerTypeEnum,
@@ -97,10 +96,7 @@ class CreateQuestion(graphene.Mutation):
     @staticmethod
     def mutate(root: Any, info: Any, input: Any) -> CreateQuestion:
         require_writer(info)
-        try:
-            question = services.create_question(**_question_fields(input))
-        except DomainError as exc:
-            raise domain_error(exc) from exc
+        question = services.create_question(**_question_fields(input))
         return CreateQuestion(question=question)
 
 
@@ -116,11 +112,8 @@ class UpdateQuestion(graphene.Mutation):
     @staticmethod
     def mutate(root: Any, info: Any, id: str, input: Any) -> UpdateQuestion:
         require_writer(info)
-        try:
-            question: Question = selectors.get_question(id)
-            question = services.update_question(question, **_question_fields(input))
-        except DomainError as exc:
-            raise domain_error(exc) from exc
+        question: Question = selectors.get_question(id)
+        question = services.update_question(question, **_question_fields(input))
         return UpdateQuestion(question=question)
 
 
@@ -144,18 +137,15 @@ class PublishChecklist(graphene.Mutation):
             }
             for section in input["sections"]
         ]
-        try:
-            checklist = selectors.get_checklist(id) if id is not None else None
-            version: ChecklistVersion = services.publish_checklist(
-                checklist,
-                code=input.get("code"),
-                name=input["name"],
-                kind=_enum_value(input.get("kind")),
-                sections=sections,
-                published_by=user,
-            )
-        except DomainError as exc:
-            raise domain_error(exc) from exc
+        checklist = selectors.get_checklist(id) if id is not None else None
+        version: ChecklistVersion = services.publish_checklist(
+            checklist,
+            code=input.get("code"),
+            name=input["name"],
+            kind=_enum_value(input.get("kind")),
+            sections=sections,
+            published_by=user,
+        )
         return PublishChecklist(checklist=version.checklist, version=version)
 
 

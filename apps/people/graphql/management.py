@@ -6,8 +6,8 @@ from typing import Any
 
 import graphene
 
-from apps.core.errors import DomainError, NotFound
-from apps.core.graphql import domain_error, require_capability
+from apps.core.errors import NotFound
+from apps.core.graphql import require_capability
 from apps.people import selectors, services
 from apps.people.models import Person, Team
 
@@ -60,10 +60,7 @@ class CreatePerson(graphene.Mutation):
         fields.setdefault("password", None)
         if fields["roles"] is None:
             fields["roles"] = []
-        try:
-            person = services.create_person(**fields)
-        except DomainError as exc:
-            raise domain_error(exc) from exc
+        person = services.create_person(**fields)
         return CreatePerson(person=person)
 
 
@@ -81,10 +78,7 @@ class UpdatePerson(graphene.Mutation):
     @staticmethod
     def mutate(root: Any, info: Any, id: str, **fields: Any) -> UpdatePerson:
         viewer = require_capability(info, MANAGE)
-        try:
-            person = services.update_person(_person(viewer, id), by=viewer, **fields)
-        except DomainError as exc:
-            raise domain_error(exc) from exc
+        person = services.update_person(_person(viewer, id), by=viewer, **fields)
         return UpdatePerson(person=person)
 
 
@@ -100,10 +94,7 @@ class DeactivatePerson(graphene.Mutation):
     @staticmethod
     def mutate(root: Any, info: Any, id: str, left_on: Any = None) -> DeactivatePerson:
         viewer = require_capability(info, MANAGE)
-        try:
-            person = services.deactivate_person(_person(viewer, id), left_on=left_on, by=viewer)
-        except DomainError as exc:
-            raise domain_error(exc) from exc
+        person = services.deactivate_person(_person(viewer, id), left_on=left_on, by=viewer)
         return DeactivatePerson(person=person)
 
 
@@ -132,15 +123,12 @@ class CreateTeam(graphene.Mutation):
     @staticmethod
     def mutate(root: Any, info: Any, code: str, name: str, **fields: Any) -> CreateTeam:
         require_capability(info, MANAGE)
-        try:
-            team = services.create_team(
-                code=code,
-                name=name,
-                is_active=fields.get("is_active", True) is not False,
-                members=_members(fields.get("members")) or [],
-            )
-        except DomainError as exc:
-            raise domain_error(exc) from exc
+        team = services.create_team(
+            code=code,
+            name=name,
+            is_active=fields.get("is_active", True) is not False,
+            members=_members(fields.get("members")) or [],
+        )
         return CreateTeam(team=selectors.get_team(team.pk))
 
 
@@ -160,12 +148,7 @@ class UpdateTeam(graphene.Mutation):
     def mutate(root: Any, info: Any, id: str, **fields: Any) -> UpdateTeam:
         require_capability(info, MANAGE)
         members = _members(fields.pop("members", None))
-        try:
-            team = services.update_team(
-                _team(id), members=members, **{k: v for k, v in fields.items() if v is not None}
-            )
-        except DomainError as exc:
-            raise domain_error(exc) from exc
+        team = services.update_team(_team(id), members=members, **{k: v for k, v in fields.items() if v is not None})
         return UpdateTeam(team=selectors.get_team(team.pk))
 
 
@@ -180,10 +163,7 @@ class DeactivateTeam(graphene.Mutation):
     @staticmethod
     def mutate(root: Any, info: Any, id: str) -> DeactivateTeam:
         require_capability(info, MANAGE)
-        try:
-            team = services.deactivate_team(_team(id))
-        except DomainError as exc:
-            raise domain_error(exc) from exc
+        team = services.deactivate_team(_team(id))
         return DeactivateTeam(team=selectors.get_team(team.pk))
 
 

@@ -7,8 +7,6 @@ from typing import Any
 import graphene
 from graphene.types.generic import GenericScalar
 
-from apps.core.errors import DomainError
-from apps.core.graphql import domain_error
 from apps.people import services
 from apps.people.backends import client_ip
 
@@ -33,17 +31,14 @@ class TokenAuth(graphene.Mutation):
 
     @staticmethod
     def mutate(root: Any, info: Any, tenant: str, username: str, password: str, device_id: str = "") -> TokenAuth:
-        try:
-            pair = services.obtain_tokens(
-                tenant_slug=tenant,
-                login=username,
-                password=password,
-                device_id=device_id or "",
-                ip=client_ip(info.context),
-                channel="graphql",
-            )
-        except DomainError as exc:
-            raise domain_error(exc) from exc
+        pair = services.obtain_tokens(
+            tenant_slug=tenant,
+            login=username,
+            password=password,
+            device_id=device_id or "",
+            ip=client_ip(info.context),
+            channel="graphql",
+        )
         return TokenAuth(
             token=pair.access,
             refresh_token=pair.refresh,
@@ -66,10 +61,7 @@ class RefreshToken(graphene.Mutation):
 
     @staticmethod
     def mutate(root: Any, info: Any, refresh_token: str, device_id: str = "") -> RefreshToken:
-        try:
-            pair = services.refresh_tokens(refresh=refresh_token, device_id=device_id or "")
-        except DomainError as exc:
-            raise domain_error(exc) from exc
+        pair = services.refresh_tokens(refresh=refresh_token, device_id=device_id or "")
         return RefreshToken(
             token=pair.access,
             refresh_token=pair.refresh,
@@ -88,10 +80,7 @@ class VerifyToken(graphene.Mutation):
 
     @staticmethod
     def mutate(root: Any, info: Any, token: str) -> VerifyToken:
-        try:
-            claims = services.verify_access(token)
-        except DomainError as exc:
-            raise domain_error(exc) from exc
+        claims = services.verify_access(token)
         return VerifyToken(payload=_payload(claims))
 
 
@@ -107,10 +96,7 @@ class RevokeToken(graphene.Mutation):
     def mutate(root: Any, info: Any, refresh_token: str) -> RevokeToken:
         import time
 
-        try:
-            services.revoke_refresh(refresh=refresh_token)
-        except DomainError as exc:
-            raise domain_error(exc) from exc
+        services.revoke_refresh(refresh=refresh_token)
         return RevokeToken(revoked=int(time.time()))
 
 

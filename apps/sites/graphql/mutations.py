@@ -11,9 +11,8 @@ from typing import Any
 import graphene
 from graphene.types.generic import GenericScalar
 
-from apps.core.errors import DomainError
 from apps.core.geo import parse_geojson
-from apps.core.graphql import domain_error, require_capability
+from apps.core.graphql import require_capability
 from apps.sites import selectors, services
 
 from .types import POINT_HELP, POLYGON_HELP, ClientType, SiteType
@@ -64,10 +63,7 @@ class CreateSite(graphene.Mutation):
     @staticmethod
     def mutate(root: Any, info: Any, **fields: Any) -> CreateSite:
         user = require_capability(info, MANAGE)
-        try:
-            site = services.create_site(actor=user, **_site_fields(fields))
-        except DomainError as exc:
-            raise domain_error(exc) from exc
+        site = services.create_site(actor=user, **_site_fields(fields))
         return CreateSite(site=site)
 
 
@@ -82,11 +78,8 @@ class UpdateSite(graphene.Mutation):
     @staticmethod
     def mutate(root: Any, info: Any, id: str, **fields: Any) -> UpdateSite:
         user = require_capability(info, MANAGE)
-        try:
-            site = selectors.get_site_for(user, id)
-            site = services.update_site(site, actor=user, **_site_fields(fields))
-        except DomainError as exc:
-            raise domain_error(exc) from exc
+        site = selectors.get_site_for(user, id)
+        site = services.update_site(site, actor=user, **_site_fields(fields))
         return UpdateSite(site=site)
 
 
@@ -101,10 +94,7 @@ class DeactivateSite(graphene.Mutation):
     @staticmethod
     def mutate(root: Any, info: Any, id: str) -> DeactivateSite:
         user = require_capability(info, MANAGE)
-        try:
-            site = services.deactivate_site(selectors.get_site_for(user, id), actor=user)
-        except DomainError as exc:
-            raise domain_error(exc) from exc
+        site = services.deactivate_site(selectors.get_site_for(user, id), actor=user)
         return DeactivateSite(site=site)
 
 
@@ -129,10 +119,7 @@ class CreateClient(graphene.Mutation):
     @staticmethod
     def mutate(root: Any, info: Any, **fields: Any) -> CreateClient:
         user = require_capability(info, MANAGE)
-        try:
-            client = services.create_client(actor=user, **{k: v for k, v in fields.items() if v is not None})
-        except DomainError as exc:
-            raise domain_error(exc) from exc
+        client = services.create_client(actor=user, **{k: v for k, v in fields.items() if v is not None})
         return CreateClient(client=client)
 
 
@@ -147,9 +134,6 @@ class UpdateClient(graphene.Mutation):
     @staticmethod
     def mutate(root: Any, info: Any, id: str, **fields: Any) -> UpdateClient:
         user = require_capability(info, MANAGE)
-        try:
-            client = selectors.get_client_for(user, id)
-            client = services.update_client(client, actor=user, **{k: v for k, v in fields.items() if v is not None})
-        except DomainError as exc:
-            raise domain_error(exc) from exc
+        client = selectors.get_client_for(user, id)
+        client = services.update_client(client, actor=user, **{k: v for k, v in fields.items() if v is not None})
         return UpdateClient(client=client)

@@ -6,8 +6,8 @@ from typing import Any
 
 import graphene
 
-from apps.core.errors import DomainError, NotFound
-from apps.core.graphql import domain_error, require_capability
+from apps.core.errors import NotFound
+from apps.core.graphql import require_capability
 from apps.tenants import selectors, services
 from apps.tenants.models import Lookup
 
@@ -38,10 +38,7 @@ class CreateLookup(graphene.Mutation):
     @staticmethod
     def mutate(root: Any, info: Any, **fields: Any) -> CreateLookup:
         require_capability(info, MANAGE)
-        try:
-            lookup = services.create_lookup(**{k: v for k, v in fields.items() if v is not None})
-        except DomainError as exc:
-            raise domain_error(exc) from exc
+        lookup = services.create_lookup(**{k: v for k, v in fields.items() if v is not None})
         return CreateLookup(lookup=lookup)
 
 
@@ -60,10 +57,7 @@ class UpdateLookup(graphene.Mutation):
     @staticmethod
     def mutate(root: Any, info: Any, id: str, **fields: Any) -> UpdateLookup:
         require_capability(info, MANAGE)
-        try:
-            lookup = services.update_lookup(_lookup(id), **{k: v for k, v in fields.items() if v is not None})
-        except DomainError as exc:
-            raise domain_error(exc) from exc
+        lookup = services.update_lookup(_lookup(id), **{k: v for k, v in fields.items() if v is not None})
         return UpdateLookup(lookup=lookup)
 
 
@@ -78,8 +72,5 @@ class DeactivateLookup(graphene.Mutation):
     @staticmethod
     def mutate(root: Any, info: Any, id: str) -> DeactivateLookup:
         require_capability(info, MANAGE)
-        try:
-            lookup = services.deactivate_lookup(_lookup(id))
-        except DomainError as exc:
-            raise domain_error(exc) from exc
+        lookup = services.deactivate_lookup(_lookup(id))
         return DeactivateLookup(lookup=lookup)
