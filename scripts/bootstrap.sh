@@ -33,6 +33,7 @@ MQTT_PORT=${MQTT_PORT:-1883}
 DB_NAME=${DB_NAME:-youtility}
 DB_OWNER=${DB_OWNER:-youtility}
 DB_APP=${DB_APP:-youtility_app}
+DB_SEARCH=${DB_SEARCH:-youtility_search}
 DB_TEMPLATE=${DB_TEMPLATE:-youtility_template}
 PG_BIN=/usr/lib/postgresql/15/bin
 
@@ -147,7 +148,13 @@ DO \$\$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$DB_APP') THEN
     CREATE ROLE $DB_APP LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;
   END IF;
+  -- Owns the search functions (SECURITY DEFINER): no login, reads only, bypasses RLS so
+  -- the trigram indexes apply; the functions filter by the tenant setting themselves.
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$DB_SEARCH') THEN
+    CREATE ROLE $DB_SEARCH NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE BYPASSRLS;
+  END IF;
 END \$\$;
+GRANT $DB_SEARCH TO $DB_OWNER;
 SQL
   # A template with the extensions (which need a superuser) and the grants, so the owner
   # alone can create the application and test databases from it.
@@ -166,13 +173,23 @@ ALTER DEFAULT PRIVILEGES FOR ROLE $DB_OWNER IN SCHEMA public
 ALTER DEFAULT PRIVILEGES FOR ROLE $DB_OWNER IN SCHEMA public
   GRANT USAGE, SELECT ON SEQUENCES TO $DB_APP;
 SQL
+  grant_search_role "$DB_TEMPLATE"
   psql_super -d postgres -c "ALTER DATABASE $DB_TEMPLATE IS_TEMPLATE true" >/dev/null
   for db in "$DB_NAME" ${EXTRA_DATABASES:-}; do
     if [ "$(psql_super -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'")" != 1 ]; then
       say "Creating database $db"
       psql_super -d postgres -c "CREATE DATABASE $db TEMPLATE $DB_TEMPLATE OWNER $DB_OWNER"
     fi
+    grant_search_role "$db"  # databases made before the role existed
   done
+}
+
+grant_search_role() {
+  psql_super -d "$1" <<SQL
+GRANT USAGE, CREATE ON SCHEMA public TO $DB_SEARCH;
+ALTER DEFAULT PRIVILEGES FOR ROLE $DB_OWNER IN SCHEMA public GRANT SELECT ON TABLES TO $DB_SEARCH;
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO $DB_SEARCH;
+SQL
 }
 
 if [ "$PYTHON_ONLY" = 1 ]; then
