@@ -51,7 +51,11 @@ def test_the_functions_query_uses_the_trigram_index():
         )
     db = connection.settings_dict
     with psycopg.connect(
-        host=db["HOST"], port=db["PORT"] or 5432, dbname=db["NAME"], user=settings.TEST_OWNER_USER, autocommit=True
+        host=db["HOST"],
+        port=db["PORT"] or 5432,
+        dbname=db["NAME"],
+        user=settings.TEST_OWNER_USER,  # type: ignore[misc]
+        autocommit=True,
     ) as owner:
         owner.execute("ANALYZE people_person")
         owner.execute("SET ROLE youtility_search")
