@@ -187,9 +187,9 @@ def test_autocomplete_is_scoped_and_offers_only_usable_assets(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="Row-level security keeps PostgreSQL from using an index for a qual that is not LEAKPROOF, and "
-    "LIKE (textlike) is not: the trigram indexes are unusable for the runtime role until apps/core/search.py "
-    "or the policies change.",
+    reason="In system context the search runs as a plain query under row-level security, which keeps "
+    "PostgreSQL from using an index for a qual that is not LEAKPROOF (LIKE is not). Searches for a tenant go "
+    "through yt_search_ids and do use the indexes (apps/core/tests/test_search.py).",
 )
 def test_autocomplete_search_can_use_the_trigram_indexes(tenant_a: Any, world: Any) -> None:
     """The searched expression is the indexed one, so the three trigram indexes could answer it.
