@@ -16,8 +16,10 @@ from typing import Any, TypeVar
 from django.contrib.gis.db.models.functions import Distance as GeoDistance
 from django.contrib.gis.geos import Point
 from django.contrib.gis.measure import D
-from django.db.models import Model, Q, QuerySet
+from django.db.models import BooleanField, Model, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
+from apps.core import tenancy
 from apps.core.cache import cached
 from apps.core.errors import NotFound
 from apps.core.geo import to_geojson
@@ -114,23 +116,41 @@ def _get(queryset: QuerySet[M], pk: Any, noun: str) -> M:
 MAX_NEAR_METRES = 100_000
 
 
-def near(queryset: QuerySet[Site], point: Point, within_m: float) -> QuerySet[Site]:
-    """Sites whose location is within ``within_m`` metres of ``point``, nearest first.
+MAX_SPATIAL_MATCHES = 1000
 
-    ``ST_DWithin`` on the geography column is answered from its GiST index; the
-    distance (``distance_m``) is computed only for the rows that pass it.
+
+def _ids_from(function: str, args: tuple[Any, ...]) -> RawSQL:
+    """``sites_site.id`` among the ids a spatial lookup function returns.
+
+    Under row-level security the GiST indexes cannot answer ``ST_DWithin``/``ST_Covers``
+    directly; the functions (migration sites 0003) run them as a role that bypasses RLS,
+    within the tenant of the session setting, and the rows are then read through RLS by
+    primary key.
     """
-    within_m = min(within_m, MAX_NEAR_METRES)
-    return (
-        queryset.filter(location__dwithin=(point, D(m=within_m)))
-        .annotate(distance=GeoDistance("location", point))
-        .order_by("distance", "pk")
+    placeholders = ", ".join(["%s"] * len(args))
+    return RawSQL(  # noqa: S611 - a fixed function name, every value a bound parameter
+        f'"sites_site"."id" = ANY(ARRAY(SELECT {function}({placeholders})))', args, output_field=BooleanField()
     )
+
+
+def near(queryset: QuerySet[Site], point: Point, within_m: float) -> QuerySet[Site]:
+    """Sites whose location is within ``within_m`` metres of ``point``, nearest first
+    (at most ``MAX_SPATIAL_MATCHES``), with ``distance`` in metres."""
+    within_m = min(within_m, MAX_NEAR_METRES)
+    if isinstance(tenancy.current(), tenancy.TenantContext):
+        matched = queryset.filter(_ids_from("yt_sites_near", (point.x, point.y, within_m, MAX_SPATIAL_MATCHES)))
+    else:
+        matched = queryset.filter(location__dwithin=(point, D(m=within_m)))
+    return matched.annotate(distance=GeoDistance("location", point)).order_by("distance", "pk")
 
 
 def covering(queryset: QuerySet[Site], point: Point) -> QuerySet[Site]:
     """Sites whose geofence covers ``point`` (boundary included), by name."""
-    return queryset.filter(geofence__covers=point).order_by("name", "pk")
+    if isinstance(tenancy.current(), tenancy.TenantContext):
+        matched = queryset.filter(_ids_from("yt_sites_covering", (point.x, point.y, MAX_SPATIAL_MATCHES)))
+    else:
+        matched = queryset.filter(geofence__covers=point)
+    return matched.order_by("name", "pk")
 
 
 # --- The cached site list of pickers and phones -------------------------------------------

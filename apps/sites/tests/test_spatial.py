@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -90,35 +91,26 @@ def test_malformed_spatial_parameters_are_400(
     assert (response.status_code, response.json()["error"]["code"]) == (400, code)
 
 
-def _analyze_as_owner(alias: str) -> None:
-    """ANALYZE needs the table owner; the runtime role the tests run as is not."""
+def _owner_connection(alias: str):  # type: ignore[no-untyped-def]
+    """The schema owner: it may ANALYZE, and may act as the search role to plan its queries."""
     import psycopg
 
     db = connections[alias].settings_dict
-    with psycopg.connect(
+    return psycopg.connect(
         dbname=db["NAME"],
         user=settings.TEST_OWNER_USER,  # type: ignore[misc]
         host=db["HOST"] or None,
         port=db["PORT"] or None,
         password=db["PASSWORD"] or None,
         autocommit=True,
-    ) as owner:
-        owner.execute("ANALYZE sites_site")
+    )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Row-level security is forced on sites_site, and PostgreSQL only turns leakproof operators into index "
-        "conditions ahead of a policy; PostGIS's && / ST_DWithin / ST_Covers are not leakproof (nor is LIKE for "
-        "the trigram indexes), and only a superuser can mark them so. The planner therefore scans the tenant's "
-        "rows. Strict: this starts failing, and must be un-marked, once the indexes are usable."
-    ),
-)
 @pytest.mark.django_db(transaction=True)
 def test_near_and_contains_use_the_gist_indexes(tenant_a: Any) -> None:
-    """On a few thousand (committed, analysed) sites the planner answers both queries from
-    the GiST indexes rather than scanning the tenant's rows."""
+    """On a few thousand (committed, analysed) sites, the lookups the spatial functions run
+    (as their owner, which bypasses row-level security) are answered from the GiST indexes,
+    and the filters built on them return exactly the covering/nearby site."""
     with tenant_context(tenant_a):
         acme = f.client("BULK")
         Site.objects.bulk_create(
@@ -131,11 +123,34 @@ def test_near_and_contains_use_the_gist_indexes(tenant_a: Any) -> None:
             )
             for i in range(4000)
         )
-        _analyze_as_owner(tenancy.db_alias())
         point = Point(-50.0, -30.0, srid=4326)
-        near_plan = selectors.near(Site.objects.all(), point, 2000).explain()
-        contains_plan = selectors.covering(Site.objects.all(), point).explain()
         assert [site.code for site in selectors.near(Site.objects.all(), point, 2000)] == ["B02020"]
         assert [site.code for site in selectors.covering(Site.objects.all(), point)] == ["B02020"]
-    assert "Index Scan on sites_site_location_id" in near_plan, near_plan
-    assert "Index Scan on sites_site_geofence_id" in contains_plan, contains_plan
+        alias = tenancy.db_alias()
+    with _owner_connection(alias) as owner:
+        owner.execute("ANALYZE sites_site")
+        (function_owner,) = owner.execute(
+            "SELECT r.rolname FROM pg_proc p JOIN pg_roles r ON r.oid = p.proowner WHERE p.proname = 'yt_sites_near'"
+        ).fetchone()
+        assert function_owner == "youtility_search"
+        owner.execute("SET ROLE youtility_search")
+        near_plan = "\n".join(
+            row[0]
+            for row in owner.execute(
+                "EXPLAIN SELECT id FROM sites_site WHERE tenant_id = %s "
+                "AND ST_DWithin(location, ST_SetSRID(ST_MakePoint(-50, -30), 4326)::geography, 2000)",
+                [tenant_a.pk],
+            ).fetchall()
+        )
+        contains_plan = "\n".join(
+            row[0]
+            for row in owner.execute(
+                "EXPLAIN SELECT id FROM sites_site WHERE tenant_id = %s "
+                "AND ST_Covers(geofence, ST_SetSRID(ST_MakePoint(-50, -30), 4326))",
+                [tenant_a.pk],
+            ).fetchall()
+        )
+    assert re.search(r"(Index Scan using|Bitmap Index Scan on) sites_site_location_\w+_id", near_plan), near_plan
+    assert re.search(r"(Index Scan using|Bitmap Index Scan on) sites_site_geofence_\w+_id", contains_plan), (
+        contains_plan
+    )
