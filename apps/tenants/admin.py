@@ -9,15 +9,33 @@ from .models import Lookup, Tenant
 
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
+    """Tenants are platform-wide: only superusers (support staff) see or change them."""
+
     list_display = ["slug", "name", "db_alias", "is_active"]
     search_fields = ["slug", "name"]
 
-    def has_module_permission(self, request):  # type: ignore[no-untyped-def]
+    @staticmethod
+    def _support_staff(request: HttpRequest) -> bool:
         return bool(request.user.is_active and request.user.is_superuser)
 
-    has_view_permission = has_change_permission = has_add_permission = has_delete_permission = (  # type: ignore[assignment]
-        lambda self, request, obj=None: bool(request.user.is_active and request.user.is_superuser)
-    )
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._support_staff(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._support_staff(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._support_staff(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._support_staff(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._support_staff(request)
+
+    def save_model(self, request: HttpRequest, obj: Tenant, form: Any, change: bool) -> None:
+        # Through the service, which also keeps the tenant row in its dedicated database.
+        services.update_tenant(obj)
 
 
 @admin.register(Lookup)
