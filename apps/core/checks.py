@@ -67,3 +67,31 @@ def check_tenant_models(app_configs: Any = None, **kwargs: Any) -> list[Error]:
                     )
                 )
     return errors
+
+
+@register()
+def check_autocomplete_fields(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """Every autocomplete field has a search index: the database refuses to search others."""
+    from django.urls import get_resolver
+
+    from .api.autocomplete import AutocompleteMixin
+    from .search import searchable_fields
+
+    get_resolver().url_patterns  # noqa: B018 - imports every view module, filling the registry
+    errors: list[Error] = []
+    for view in AutocompleteMixin.registry:
+        queryset = getattr(view, "queryset", None)
+        if queryset is None:
+            continue
+        missing = sorted(set(view.autocomplete_fields) - searchable_fields(queryset.model))
+        if missing:
+            errors.append(
+                Error(
+                    f"{view.__name__}.autocomplete_fields names {', '.join(missing)}, "
+                    f"which {queryset.model._meta.label} does not index for search.",
+                    hint="Add apps.core.search.search_index(<field>, <name>) to the model's Meta.indexes.",
+                    obj=view,
+                    id="core.E006",
+                )
+            )
+    return errors

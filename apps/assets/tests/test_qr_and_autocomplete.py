@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 import segno
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
 from apps.assets import qr
@@ -185,27 +187,42 @@ def test_autocomplete_is_scoped_and_offers_only_usable_assets(
     assert north.pk
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="In system context the search runs as a plain query under row-level security, which keeps "
-    "PostgreSQL from using an index for a qual that is not LEAKPROOF (LIKE is not). Searches for a tenant go "
-    "through yt_search_ids and do use the indexes (apps/core/tests/test_search.py).",
-)
-def test_autocomplete_search_can_use_the_trigram_indexes(tenant_a: Any, world: Any) -> None:
-    """The searched expression is the indexed one, so the three trigram indexes could answer it.
+@pytest.mark.parametrize(("hidden", "rounds"), [(0, 1), (250, 2), (2100, 3)])
+def test_a_scoped_picker_finds_its_few_matches_among_many_hidden_ones(
+    tenant_a: Any, tenant_a_supervisor: Any, world: Any, hidden: int, rounds: int
+) -> None:
+    """The search first considers a few hundred matches; when the supervisor's site scope
+    leaves the page short it asks again (250 hidden: the second round; 2,100: the last,
+    which considers every match), so the picker never misses what the supervisor may see."""
+    with tenant_context(tenant_a):
+        Asset.objects.bulk_create(
+            [Asset(site=world.south, code=f"PUMP-S{n:04d}", name="Pump south") for n in range(hidden)]
+        )
+        for n in range(3):
+            make_asset(world.north, f"PUMP-N{n}", name="Pump north")
+    client = tenant_a_supervisor.client()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/v1/assets/autocomplete/", {"q": "pump"})
+    assert sum("yt_search_ids" in query["sql"] for query in queries.captured_queries) == rounds
+    with tenant_context(tenant_a):
+        visible = list(Asset.objects.filter(site=world.north).order_by("code").values_list("pk", "code"))
+    assert response.json() == {
+        "results": [{"id": str(pk), "text": f"{code} Pump north"} for pk, code in visible],
+        "pagination": {"more": False},
+    }
+    assert [code for _, code in visible] == ["PUMP-N0", "PUMP-N1", "PUMP-N2"]
 
-    With no tenant predicate (system context) and sequential scans off, the only other
-    way to answer the search is those indexes.
-    """
-    from django.db import connection, transaction
 
+def test_search_without_a_tenant_reads_every_tenant(tenant_a: Any, tenant_b: Any, world: Any) -> None:
+    """System jobs search with the plain expression (no index under row-level security,
+    which only the per-tenant function gets around) and see every tenant's rows."""
     from apps.core.search import search
     from apps.core.tenancy import system_context
 
-    with system_context("explain the autocomplete search"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_seqscan = off")
-        plan = search(Asset.objects.order_by(), ("code", "name", "tag"), "pompe").explain()
-    assert "Bitmap Index Scan on assets_asset_code_trgm" in plan
-    assert "Bitmap Index Scan on assets_asset_name_trgm" in plan
-    assert "Bitmap Index Scan on assets_asset_tag_trgm" in plan
+    with tenant_context(tenant_a):
+        make_asset(world.north, "PMP-A", name="Pompe à eau")
+    with tenant_context(tenant_b):
+        make_asset(make_site(), "PMP-B", name="POMPE incendie")
+    with system_context("search across tenants"):
+        found = search(Asset.objects.order_by("code"), ("code", "name", "tag"), "pompe")
+        assert list(found.values_list("code", flat=True)) == ["PMP-A", "PMP-B"]

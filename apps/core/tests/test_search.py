@@ -5,9 +5,10 @@ from __future__ import annotations
 import psycopg
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.core.exceptions import ImproperlyConfigured
+from django.db import ProgrammingError, connection, transaction
 
-from apps.core.search import search
+from apps.core.search import search, searchable_fields
 from apps.core.tenancy import tenant_context
 from apps.people.models import Person
 from conftest import make_persona
@@ -69,3 +70,47 @@ def test_the_functions_query_uses_the_trigram_index():
         )
     assert "Bitmap Index Scan on people_person_name_trgm" in plan, plan
     assert "Bitmap Index Scan on people_person_login_trgm" in plan, plan
+
+
+@pytest.mark.parametrize(
+    ("table", "columns", "refused"),
+    [
+        ("people_person", ["name", "password"], "password"),
+        ("people_person", ["email", "login"], "email"),
+        ("tenants_tenant", ["slug"], "slug"),
+    ],
+)
+def test_search_function_refuses_columns_without_a_search_index(tenant_a_admin, table, columns, refused):
+    """The function bypasses RLS, so it searches only what the application declared searchable."""
+    with tenant_context(tenant_a_admin.tenant), connection.cursor() as cursor:
+        with pytest.raises(ProgrammingError, match=f"column {refused} of {table} is not searchable"):
+            with transaction.atomic():
+                cursor.execute("SELECT yt_search_ids(%s::regclass, %s::text[], 'a', 10)", [table, columns])
+        cursor.execute("SELECT count(*) FROM yt_search_ids('people_person'::regclass, ARRAY['name', 'login'], 'a', 10)")
+        assert cursor.fetchone() == (1,)  # the admin persona itself
+
+
+def test_search_refuses_fields_without_a_search_index(tenant_a_admin):
+    assert searchable_fields(Person) == {"login", "name", "code"}
+    with tenant_context(tenant_a_admin.tenant):
+        with pytest.raises(ImproperlyConfigured, match=r"people\.Person has no search_index on email"):
+            search(Person.objects.all(), ("name", "email"), "a")
+
+
+def test_system_check_names_an_autocomplete_field_without_a_search_index():
+    from apps.core.api.autocomplete import AutocompleteMixin
+    from apps.core.checks import check_autocomplete_fields
+
+    assert check_autocomplete_fields() == []
+
+    class EmailPicker(AutocompleteMixin):
+        queryset = Person.objects.all()
+        autocomplete_fields = ("name", "email")
+
+    try:
+        errors = check_autocomplete_fields()
+    finally:
+        AutocompleteMixin.registry.remove(EmailPicker)
+    assert [(error.id, error.msg) for error in errors] == [
+        ("core.E006", "EmailPicker.autocomplete_fields names email, which people.Person does not index for search.")
+    ]
