@@ -17,7 +17,6 @@ the same file never piles up identical versions that work would then refer to.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -27,7 +26,7 @@ from apps.core.validators import code_validator
 from apps.people.models import Person
 
 from . import services
-from .models import AnswerType, AttachmentRule, Checklist, ChecklistVersion, Question
+from .models import AnswerType, AttachmentRule, Checklist, Question
 from .services import ChecklistError, check_rules
 
 DEFAULT_SECTION = "General"
@@ -271,7 +270,7 @@ class ChecklistsImporter(Importer):
         }
         try:
             # The service's own item check, so the file is held to the rules of publishing.
-            services._plan_item({**item, "question_id": 0}, {0: question}, "item")
+            services.plan_item({**item, "question_id": 0}, {0: question}, "item")
         except ChecklistError as exc:
             errors.append(_row_error(number, exc, "question_code"))
             return None
@@ -296,7 +295,7 @@ class ChecklistsImporter(Importer):
         ]
         checklist = Checklist.objects.filter(code=data["code"]).first()
         if checklist is not None and checklist.current_version is not None and checklist.is_active:
-            if _content(checklist.current_version) == _planned_content(sections):
+            if services.same_as_current(checklist, sections):
                 if (checklist.name, checklist.kind) != (data["name"], data["kind"]):
                     services.update_checklist(checklist, name=data["name"], kind=data["kind"])
                 return False
@@ -310,51 +309,3 @@ class ChecklistsImporter(Importer):
             published_by=actor if isinstance(actor, Person) else None,
         )
         return checklist is None
-
-
-_Content = list[tuple[str, list[tuple[int, bool, list[str], Decimal | None, Decimal | None, list[str]]]]]
-
-
-def _content(version: ChecklistVersion) -> _Content:
-    """What a published version asks, in the shape ``_planned_content`` gives."""
-    result: _Content = []
-    for section in version.sections.order_by("position").prefetch_related("items"):
-        items = sorted(section.items.all(), key=lambda item: item.position)
-        result.append(
-            (
-                section.title,
-                [
-                    (
-                        item.question_id,
-                        item.mandatory,
-                        list(item.options or []),
-                        item.min_value,
-                        item.max_value,
-                        list(item.alert_on or []),
-                    )
-                    for item in items
-                ],
-            )
-        )
-    return result
-
-
-def _planned_content(sections: list[dict[str, Any]]) -> _Content:
-    """What publishing ``sections`` would record (overrides resolved against the questions)."""
-    return [
-        (
-            title,
-            [
-                (
-                    item.question.pk,
-                    item.mandatory,
-                    item.rules.options,
-                    item.rules.min_value,
-                    item.rules.max_value,
-                    item.rules.alert_on,
-                )
-                for item in planned
-            ],
-        )
-        for title, planned in services._plan(sections)
-    ]

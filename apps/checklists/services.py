@@ -250,7 +250,9 @@ def deactivate_question(question: Question) -> Question:
 
 
 @dataclass
-class _PlannedItem:
+class PlannedItem:
+    """One item of a checklist about to be published, with its effective rules."""
+
     question: Question
     mandatory: bool
     rules: QuestionRules
@@ -262,7 +264,12 @@ def _override(spec: Mapping[str, Any], name: str) -> Any:
     return _UNSET if value is None else value
 
 
-def _plan_item(spec: Any, questions: dict[int, Question], path: str) -> _PlannedItem:
+def plan_item(spec: Any, questions: dict[int, Question], path: str) -> PlannedItem:
+    """Check one item spec (``question_id``, ``mandatory`` and overrides) against its question.
+
+    Raises ``ChecklistError`` naming ``path`` (e.g. ``sections[0].items[2].options``).
+    Importers call it per row, so a file is held to the same rules as publishing.
+    """
     if not isinstance(spec, Mapping):
         raise _fail("invalid_item", "An item is an object with a question_id.", path)
     raw_id = spec.get("question_id")
@@ -312,10 +319,11 @@ def _plan_item(spec: Any, questions: dict[int, Question], path: str) -> _Planned
         alert_on,
         prefix=f"{path}.",
     )
-    return _PlannedItem(question, mandatory, rules)
+    return PlannedItem(question, mandatory, rules)
 
 
-def _plan(sections: Any) -> list[tuple[str, list[_PlannedItem]]]:
+def plan_sections(sections: Any) -> list[tuple[str, list[PlannedItem]]]:
+    """Check a whole checklist body: sections, items, limits; questions of the tenant in context."""
     if not isinstance(sections, Sequence) or isinstance(sections, str) or not sections:
         raise _fail("empty_checklist", "A checklist needs at least one section with items.", "sections")
     if len(sections) > MAX_SECTIONS:
@@ -330,7 +338,7 @@ def _plan(sections: Any) -> list[tuple[str, list[_PlannedItem]]]:
                     pass
     # Bound to the tenant in context: another tenant's question id is simply unknown.
     questions = {q.pk: q for q in Question.objects.filter(pk__in=ids)}
-    plan: list[tuple[str, list[_PlannedItem]]] = []
+    plan: list[tuple[str, list[PlannedItem]]] = []
     total = 0
     for s_index, section in enumerate(sections):
         path = f"sections[{s_index}]"
@@ -342,7 +350,7 @@ def _plan(sections: Any) -> list[tuple[str, list[_PlannedItem]]]:
         items = section.get("items") or []
         if not isinstance(items, Sequence) or isinstance(items, str):
             raise _fail("invalid_section", "A section's items are a list.", f"{path}.items")
-        planned = [_plan_item(spec, questions, f"{path}.items[{i}]") for i, spec in enumerate(items)]
+        planned = [plan_item(spec, questions, f"{path}.items[{i}]") for i, spec in enumerate(items)]
         if not planned:
             raise _fail("empty_section", "A section needs at least one item.", f"{path}.items")
         total += len(planned)
@@ -386,7 +394,7 @@ def publish_checklist(
             raise _fail("duplicate_code", f"A checklist with code {code!r} exists.", "code")
     elif not checklist.is_active:
         raise _fail("checklist_inactive", "A deactivated checklist cannot be published.", "checklist")
-    plan = _plan(sections)
+    plan = plan_sections(sections)
     try:
         with _atomic():
             if checklist is None:
@@ -468,3 +476,60 @@ def version_as_sections(version: ChecklistVersion) -> list[dict[str, Any]]:
             }
         )
     return sections
+
+
+_Content = list[tuple[str, list[tuple[int, bool, list[str], Decimal | None, Decimal | None, list[str]]]]]
+
+
+def _content(version: ChecklistVersion) -> _Content:
+    """What a published version asks, in the shape ``_planned_content`` gives."""
+    result: _Content = []
+    for section in version.sections.order_by("position").prefetch_related("items"):
+        items = sorted(section.items.all(), key=lambda item: item.position)
+        result.append(
+            (
+                section.title,
+                [
+                    (
+                        item.question_id,
+                        item.mandatory,
+                        list(item.options or []),
+                        item.min_value,
+                        item.max_value,
+                        list(item.alert_on or []),
+                    )
+                    for item in items
+                ],
+            )
+        )
+    return result
+
+
+def _planned_content(sections: Any) -> _Content:
+    """What publishing ``sections`` would record (overrides resolved against the questions)."""
+    return [
+        (
+            title,
+            [
+                (
+                    item.question.pk,
+                    item.mandatory,
+                    item.rules.options,
+                    item.rules.min_value,
+                    item.rules.max_value,
+                    item.rules.alert_on,
+                )
+                for item in planned
+            ],
+        )
+        for title, planned in plan_sections(sections)
+    ]
+
+
+def same_as_current(checklist: Checklist, sections: Any) -> bool:
+    """Would publishing ``sections`` record what the checklist's current version already asks?
+
+    Re-importing an unchanged file must not publish a new version each time.
+    """
+    version = checklist.current_version
+    return version is not None and _content(version) == _planned_content(sections)
