@@ -1,4 +1,4 @@
-"""Who may read and who may change questions and checklists."""
+"""Who may read and who may change questions and checklists (the codes live in ``capabilities``)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,7 @@ from typing import Any
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-# Reading needs what reading sites needs; changing them is master-data or planning work.
-READ_CAPABILITIES = ("sites.view",)
-WRITE_CAPABILITIES = ("sites.manage", "schedules.manage")
+from apps.checklists.capabilities import READ_CAPABILITIES, WRITE_CAPABILITIES
 
 
 class ChecklistPermission(BasePermission):

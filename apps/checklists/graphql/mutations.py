@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import graphene
+from django.db.models import prefetch_related_objects
 from graphql import GraphQLError
 
 from apps.checklists import selectors, services
+from apps.checklists.capabilities import WRITE_CAPABILITIES
 from apps.checklists.models import Checklist, ChecklistVersion, Question
 from apps.core.graphql import require_user
 
+from .prefetch import checklist_lookups, selected_paths, version_lookups
 from .types import (
     AnswerTypeEnum,
     AttachmentRuleEnum,
@@ -19,8 +22,6 @@ from .types import (
     ChecklistVersionType,
     QuestionType,
 )
-
-WRITE_CAPABILITIES = ("sites.manage", "schedules.manage")
 
 
 def require_writer(info: Any) -> Any:
@@ -146,6 +147,9 @@ class PublishChecklist(graphene.Mutation):
             sections=sections,
             published_by=user,
         )
+        paths = selected_paths(info)
+        prefetch_related_objects([version.checklist], *checklist_lookups(paths, "checklist"))
+        prefetch_related_objects([version], *version_lookups(paths, "version"))
         return PublishChecklist(checklist=version.checklist, version=version)
 
 

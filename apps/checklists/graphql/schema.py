@@ -8,13 +8,15 @@ import graphene
 from graphql import GraphQLError
 
 from apps.checklists import selectors
+from apps.checklists.capabilities import READ_CAPABILITIES
 from apps.checklists.filtersets import ChecklistFilterSet, QuestionFilterSet
 from apps.core.graphql import require_user
 
 from .mutations import ChecklistMutations
+from .prefetch import checklist_lookups, selected_paths
 from .types import AnswerTypeEnum, ChecklistKindEnum, ChecklistType, QuestionType
 
-READ_CAPABILITIES = ("sites.view",)
+NEEDS_READ = f"needs {' or '.join(READ_CAPABILITIES)}"
 
 
 def require_reader(info: Any) -> Any:
@@ -41,7 +43,7 @@ class Queries(graphene.ObjectType):
     questions = graphene.List(
         graphene.NonNull(QuestionType),
         required=True,
-        description="Questions of the caller's tenant (needs sites.view).",
+        description=f"Questions of the caller's tenant ({NEEDS_READ}).",
         code=graphene.String(),
         answer_type=AnswerTypeEnum(),
         is_active=graphene.Boolean(),
@@ -50,7 +52,7 @@ class Queries(graphene.ObjectType):
     checklists = graphene.List(
         graphene.NonNull(ChecklistType),
         required=True,
-        description="Checklists of the caller's tenant (needs sites.view).",
+        description=f"Checklists of the caller's tenant ({NEEDS_READ}).",
         code=graphene.String(),
         name=graphene.String(),
         kind=ChecklistKindEnum(),
@@ -59,7 +61,9 @@ class Queries(graphene.ObjectType):
     checklist = graphene.Field(
         ChecklistType,
         id=graphene.ID(required=True),
-        description="One checklist with its versions; null when it does not exist in the caller's tenant.",
+        description=(
+            f"One checklist with its versions; null when it does not exist in the caller's tenant ({NEEDS_READ})."
+        ),
     )
 
     @staticmethod
@@ -70,12 +74,15 @@ class Queries(graphene.ObjectType):
     @staticmethod
     def resolve_checklists(root: object, info: graphene.ResolveInfo, **arguments: Any) -> Any:
         require_reader(info)
-        return _filtered(ChecklistFilterSet, selectors.checklists(), arguments)
+        checklists = _filtered(ChecklistFilterSet, selectors.checklists(), arguments)
+        return checklists.prefetch_related(*checklist_lookups(selected_paths(info)))
 
     @staticmethod
     def resolve_checklist(root: object, info: graphene.ResolveInfo, id: str) -> Any:
         require_reader(info)
-        return selectors.checklists().filter(pk=id).first() if str(id).isdigit() else None
+        if not str(id).isdigit():
+            return None
+        return selectors.checklists().filter(pk=id).prefetch_related(*checklist_lookups(selected_paths(info))).first()
 
 
 class Mutations(ChecklistMutations, graphene.ObjectType):

@@ -17,6 +17,7 @@ from apps.checklists.models import (
     ChecklistVersion,
     Question,
 )
+from apps.people.graphql.types import PersonType
 
 
 def plain_decimal(value: Decimal | None) -> Decimal | None:
@@ -113,7 +114,8 @@ class ChecklistSectionType(DjangoObjectType):
 
     @staticmethod
     def resolve_items(root: ChecklistSection, info: Any) -> Any:
-        return root.items.select_related("question").order_by("position")
+        # Prefetched in position order (see prefetch.py); unprefetched, the model's ordering is the same.
+        return root.items.all()
 
 
 class ChecklistVersionType(DjangoObjectType):
@@ -121,6 +123,9 @@ class ChecklistVersionType(DjangoObjectType):
 
     sections = graphene.List(graphene.NonNull(ChecklistSectionType), required=True)
     items = graphene.List(graphene.NonNull(ChecklistItemType), required=True, description="All items in order.")
+    published_by = graphene.Field(
+        PersonType, description="Who published it; null without people.view (guards read checklists, not people)."
+    )
 
     class Meta:
         model = ChecklistVersion
@@ -128,11 +133,18 @@ class ChecklistVersionType(DjangoObjectType):
 
     @staticmethod
     def resolve_sections(root: ChecklistVersion, info: Any) -> Any:
-        return root.sections.order_by("position")
+        return root.sections.all()
 
     @staticmethod
     def resolve_items(root: ChecklistVersion, info: Any) -> Any:
-        return root.items.select_related("question").order_by("position")
+        return root.items.all()
+
+    @staticmethod
+    def resolve_published_by(root: ChecklistVersion, info: Any) -> Any:
+        user = getattr(info.context, "user", None)
+        if root.published_by_id is None or user is None or not user.has_capability("people.view"):
+            return None
+        return root.published_by
 
 
 class ChecklistType(DjangoObjectType):
@@ -159,4 +171,4 @@ class ChecklistType(DjangoObjectType):
 
     @staticmethod
     def resolve_versions(root: Checklist, info: Any) -> Any:
-        return root.versions.order_by("-number")
+        return root.versions.all()

@@ -255,13 +255,18 @@ def test_validate_endpoint(tenant_a_admin: Any, tenant_a_supervisor: Any) -> Non
 def test_permissions(tenant_a_supervisor: Any, tenant_a_guard: Any, tenant_a_client: Any) -> None:
     with tenant_context(tenant_a_supervisor.tenant):
         checklist = make_checklist("C")
-    # Guards and client viewers hold no sites.view: no reads, no writes, no validation.
+    # Client viewers hold neither sites.view nor jobs.perform: no reads, no writes, no validation.
+    client = tenant_a_client.client()
+    assert client.get(QUESTIONS).status_code == 403
+    assert client.get(f"{CHECKLISTS}{checklist.pk}/").status_code == 403
+    assert client.post(f"{CHECKLISTS}{checklist.pk}/validate/", {"answers": {}}, format="json").status_code == 403
+    # Guards read checklists on the phone (jobs.perform) but may not change them.
+    guard = tenant_a_guard.client()
+    assert guard.get(f"{CHECKLISTS}{checklist.pk}/").status_code == 200
     for persona in (tenant_a_guard, tenant_a_client):
-        client = persona.client()
-        assert client.get(QUESTIONS).status_code == 403
-        assert client.get(f"{CHECKLISTS}{checklist.pk}/").status_code == 403
-        assert client.post(f"{CHECKLISTS}{checklist.pk}/validate/", {"answers": {}}, format="json").status_code == 403
-        denied = client.post(QUESTIONS, {"code": "G", "text": "g", "answer_type": "SINGLE_LINE"}, format="json")
+        denied = persona.client().post(
+            QUESTIONS, {"code": "G", "text": "g", "answer_type": "SINGLE_LINE"}, format="json"
+        )
         assert (denied.status_code, denied.json()["error"]["code"]) == (403, "permission_denied")
     # Supervisors plan work (schedules.manage), so they may write questions and checklists.
     created = tenant_a_supervisor.client().post(
