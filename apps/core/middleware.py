@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 
@@ -67,7 +68,8 @@ class MetricsMiddleware:
 
 class BodySizeLimitMiddleware:
     """Refuse bodies over ``MAX_REQUEST_BODY_BYTES`` (or the upload limit of the path,
-    ``UPLOAD_BODY_LIMITS``) with 413 before anything reads them."""
+    the first of ``UPLOAD_BODY_LIMITS`` whose pattern matches it) with 413 before
+    anything reads them."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -79,7 +81,7 @@ class BodySizeLimitMiddleware:
         except ValueError:
             return error_response("malformed_request", "Content-Length is not a number.", 400)
         limit = next(
-            (limit for prefix, limit in settings.UPLOAD_BODY_LIMITS.items() if request.path.startswith(prefix)),
+            (limit for pattern, limit in settings.UPLOAD_BODY_LIMITS.items() if re.match(pattern, request.path)),
             settings.MAX_REQUEST_BODY_BYTES,
         )
         if size > limit:

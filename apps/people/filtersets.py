@@ -1,6 +1,9 @@
+from typing import Any
+
 import django_filters
 
 from .models import Person, Team
+from .selectors import people_for
 
 
 class PersonFilterSet(django_filters.FilterSet):
@@ -37,8 +40,17 @@ class TeamFilterSet(django_filters.FilterSet):
     code = django_filters.CharFilter(lookup_expr="iexact")
     name = django_filters.CharFilter(lookup_expr="icontains")
     is_active = django_filters.BooleanFilter()
-    person = django_filters.NumberFilter(field_name="memberships__person_id", distinct=True)
+    person = django_filters.NumberFilter(method="filter_person", label="Teams of this person")
 
     class Meta:
         model = Team
         fields = ["code", "name", "is_active", "person"]
+
+    def filter_person(self, queryset: Any, name: str, value: Any) -> Any:
+        # Only people the caller may see: asking about anyone else finds no team, so the
+        # filter cannot tell a supervisor where a person of another site is a member.
+        viewer = getattr(self.request, "user", None)
+        if viewer is None:
+            return queryset.none()
+        visible = people_for(viewer).values("pk")
+        return queryset.filter(memberships__person_id=value, memberships__person__in=visible).distinct()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from typing import Any
 
+from django.core.files import File
 from django.db.models import Prefetch, Q, QuerySet
 
+from apps.core.errors import NotFound
 from apps.sites.models import SiteAssignment
 from apps.sites.selectors import sees_all_sites, sites_for
 
@@ -62,6 +65,72 @@ def get_team(team_id: Any) -> Team | None:
     except (TypeError, ValueError):
         return None
     return teams().filter(pk=pk).first()
+
+
+def team_memberships_for(viewer: Any) -> QuerySet[TeamMembership]:
+    """The memberships ``viewer`` may see (those of ``people_for(viewer)``), leads first."""
+    memberships = TeamMembership.objects.order_by("-is_lead", "person__login")
+    if sees_all_sites(viewer):
+        return memberships
+    return memberships.filter(person__in=people_for(viewer).order_by().values("pk"))
+
+
+def teams_for(viewer: Any) -> QuerySet[Team]:
+    """The teams ``viewer`` may see, with the memberships they may see.
+
+    Tenant admins see every team and every member. Anyone else sees the teams with at
+    least one member among ``people_for(viewer)``, and in those only the memberships of
+    such people, so a team that spans sites does not reveal who works elsewhere.
+    """
+    if sees_all_sites(viewer):
+        return teams()
+    memberships = team_memberships_for(viewer)
+    return (
+        Team.objects.filter(pk__in=memberships.order_by().values("team_id"))
+        .prefetch_related(Prefetch("memberships", queryset=memberships))
+        .order_by("name", "pk")
+    )
+
+
+def get_team_for(viewer: Any, team_id: Any) -> Team | None:
+    """One team by id, if ``viewer`` may see it, with the memberships they may see."""
+    try:
+        pk = int(team_id)
+    except (TypeError, ValueError):
+        return None
+    return teams_for(viewer).filter(pk=pk).first()
+
+
+def team_as_written_by(viewer: Any, team: Team) -> Team:
+    """A team ``viewer`` has just created or edited, reloaded with the memberships they may
+    see. Unlike ``get_team_for`` it is returned even when none of its members is visible
+    (a team created empty, or whose visible members were all removed)."""
+    return (
+        Team.objects.prefetch_related(Prefetch("memberships", queryset=team_memberships_for(viewer)))
+        .filter(pk=team.pk)
+        .get()
+    )
+
+
+# ``.jpeg`` for photos set in the Django admin, which keeps the uploaded file's name.
+PHOTO_CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
+
+
+def person_photo(person: Person) -> tuple[File, str]:
+    """A person's reference photo, opened for reading, and its content type.
+
+    Raises ``NotFound`` (``no_photo``) when none is set or its file is gone. The type
+    follows the stored name, which ``services.set_person_photo`` chose from the format
+    Pillow found, never from what the client sent.
+    """
+    name = person.photo.name if person.photo else ""
+    content_type = PHOTO_CONTENT_TYPES.get(PurePosixPath(name).suffix.lower())
+    if not name or content_type is None:
+        raise NotFound("This person has no photo.", code="no_photo")
+    try:
+        return person.photo.storage.open(name, "rb"), content_type
+    except FileNotFoundError as exc:
+        raise NotFound("This person has no photo.", code="no_photo") from exc
 
 
 def me_payload(person: Person) -> dict[str, object]:

@@ -6,11 +6,15 @@ binding, rotation, revocation) live here only.
 
 from __future__ import annotations
 
+import io
 import secrets
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
+from typing import Any
 
 import structlog
 from django.conf import settings
@@ -18,17 +22,23 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import connections, transaction
 from django.utils import timezone
+from PIL import Image, UnidentifiedImageError
 
 from apps.core import tenancy
 from apps.core.errors import AuthenticationFailed, DomainError, Throttled
+from apps.sites.selectors import sees_all_sites
 from apps.tenants.models import Tenant
 from apps.tenants.selectors import active_tenant
 
-from . import throttling, tokens
+from . import teams, throttling, tokens
 from .capabilities import SEED_ROLES
-from .models import Person, RefreshToken, Role
+from .models import Person, RefreshToken, Role, Team, TeamMembership
+from .selectors import people_for
+from .teams import Member as Member
 
 log = structlog.get_logger(__name__)
 
@@ -329,6 +339,173 @@ def ensure_seed_roles() -> dict[str, Role]:
     return roles
 
 
+# --- Reference photos ----------------------------------------------------------------------
+
+# The only Pillow decoders an upload is offered to.
+_PHOTO_DECODERS = ["JPEG", "PNG", "WEBP"]
+# Formats accepted, as Pillow names them, and the suffix the stored file gets (which
+# ``selectors.person_photo`` turns back into a content type). MPO is what the JPEG decoder
+# calls the JPEG files many phone cameras write (a JPEG with extra frames).
+PHOTO_FORMATS = {"JPEG": ".jpg", "MPO": ".jpg", "PNG": ".png", "WEBP": ".webp"}
+# Longest side accepted, in pixels. Checked from the header, before any pixel is decoded,
+# so a small file that would decompress into a huge bitmap is refused cheaply.
+PHOTO_MAX_SIDE = 6000
+
+
+def _invalid_image(message: str = "The file is not a JPEG, PNG or WebP image.") -> DomainError:
+    return DomainError(message, code="invalid_image", details={"field": "photo"})
+
+
+def _read_photo(upload: File) -> tuple[bytes, str]:
+    """The upload's bytes and the suffix of its format, after checking size, type and dimensions.
+
+    The type comes from what Pillow finds in the bytes, never from the file name or the
+    content type the client declared.
+    """
+    limit = settings.PERSON_PHOTO_MAX_BYTES
+    too_large = DomainError(
+        f"Photos up to {limit} bytes are accepted.",
+        code="file_too_large",
+        details={"field": "photo", "max_bytes": limit},
+    )
+    if upload.size is not None and upload.size > limit:
+        raise too_large
+    upload.seek(0)
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise too_large
+    try:
+        with Image.open(io.BytesIO(data), formats=_PHOTO_DECODERS) as image:
+            width, height = image.size
+            if max(width, height) > PHOTO_MAX_SIDE:
+                raise DomainError(
+                    f"Photos up to {PHOTO_MAX_SIDE} pixels a side are accepted; this one is {width}x{height}.",
+                    code="image_too_large",
+                    details={"field": "photo", "max_side": PHOTO_MAX_SIDE, "width": width, "height": height},
+                )
+            suffix = PHOTO_FORMATS[str(image.format)]
+            image.verify()
+        # verify() checks structure only (and little for JPEG); decoding finds truncated data.
+        with Image.open(io.BytesIO(data), formats=_PHOTO_DECODERS) as image:
+            image.load()
+    except Image.DecompressionBombError as exc:
+        raise DomainError(
+            "The image is too large once decoded.",
+            code="image_too_large",
+            details={"field": "photo", "max_side": PHOTO_MAX_SIDE},
+        ) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, IndexError, TypeError, KeyError) as exc:
+        # Pillow reports damaged files through any of these, depending on the format plugin.
+        raise _invalid_image() from exc
+    return data, suffix
+
+
+def _replace_photo_name(person: Person, name: str) -> None:
+    """Point the row at ``name`` and delete the file it named before, once this commits.
+
+    The old name is read under a row lock, so two concurrent changes cannot both pick the
+    same old file and leave the other's file behind.
+    """
+    with transaction.atomic(using=tenancy.db_alias()):
+        old_name = Person.objects.select_for_update().filter(pk=person.pk).values_list("photo", flat=True).get()
+        person.photo.name = name
+        person.save(update_fields=["photo", "modified_at", "modified_by"])
+        if old_name and old_name != name:
+            transaction.on_commit(partial(person.photo.storage.delete, old_name), using=tenancy.db_alias())
+
+
+def set_person_photo(person: Person, upload: File, *, by: Person | None = None) -> Person:
+    """Set or replace a person's reference photo (used for face match).
+
+    Accepts JPEG, PNG or WebP up to ``PERSON_PHOTO_MAX_BYTES`` and ``PHOTO_MAX_SIDE``
+    pixels a side, checked by opening the bytes with Pillow. Raises ``file_too_large``,
+    ``invalid_image`` or ``image_too_large`` and writes nothing then. The file is stored
+    under a random name (the client's name is never used); a replaced file is deleted
+    once the change commits. The bytes are stored as uploaded (metadata included).
+    """
+    data, suffix = _read_photo(upload)
+    previous = person.photo.name or ""
+    person.photo.save(f"{secrets.token_hex(16)}{suffix}", ContentFile(data), save=False)
+    new_name = person.photo.name
+    try:
+        _replace_photo_name(person, new_name)
+    except BaseException:
+        person.photo.storage.delete(new_name)
+        person.photo.name = previous
+        raise
+    log.info("people.photo_set", person_id=person.pk, by=by.pk if by else None)
+    return person
+
+
+def remove_person_photo(person: Person, *, by: Person | None = None) -> Person:
+    """Clear a person's reference photo; its file is deleted once the change commits.
+
+    Removing a photo that is not there does nothing.
+    """
+    if not person.photo.name:
+        return person
+    _replace_photo_name(person, "")
+    log.info("people.photo_removed", person_id=person.pk, by=by.pk if by else None)
+    return person
+
+
+# --- Teams, as seen by the person editing them ---------------------------------------------
+
+
+def _member_ids(members: Iterable[Member | dict[str, Any]]) -> list[int]:
+    return [m.person_id if isinstance(m, Member) else int(m["person_id"]) for m in members]
+
+
+def _check_members_visible(members: list[Member | dict[str, Any]], by: Person) -> None:
+    """Refuse people ``by`` may not see exactly as ids that do not exist (``unknown_person``),
+    so the answer does not tell whether such a person exists at another site."""
+    ids = _member_ids(members)
+    visible = set(people_for(by).filter(pk__in=ids).values_list("pk", flat=True))
+    hidden = sorted({pk for pk in ids if pk not in visible})
+    if hidden:
+        raise DomainError(
+            f"Unknown person id(s) in this tenant: {', '.join(map(str, hidden))}.",
+            code="unknown_person",
+            details={"field": "members", "ids": hidden},
+        )
+
+
+def create_team(
+    *,
+    code: str,
+    name: str,
+    members: Iterable[Member | dict[str, Any]] = (),
+    is_active: bool = True,
+    by: Person | None = None,
+) -> Team:
+    """Create a team of the tenant in context with its members (``person_id``, ``is_lead``).
+
+    When ``by`` is given and is not a tenant admin, every member must be a person ``by``
+    may see (``selectors.people_for``).
+    """
+    members = list(members)
+    if by is not None and not sees_all_sites(by):
+        _check_members_visible(members, by)
+    return teams.create_team(code=code, name=name, members=members, is_active=is_active)
+
+
+def update_team(
+    team: Team, *, members: Iterable[Member | dict[str, Any]] | None = None, by: Person | None = None, **fields: Any
+) -> Team:
+    """Edit code, name or active flag; ``members``, when given, replaces the membership.
+
+    When ``by`` is given and is not a tenant admin, ``members`` may only name people
+    ``by`` may see, and replaces only that part of the membership: memberships of people
+    ``by`` cannot see are kept as they are.
+    """
+    if members is not None and by is not None and not sees_all_sites(by):
+        members = list(members)
+        _check_members_visible(members, by)
+        kept = TeamMembership.objects.filter(team=team).exclude(person__in=people_for(by).order_by().values("pk"))
+        members += [Member(person_id=row.person_id, is_lead=row.is_lead) for row in kept]
+    return teams.update_team(team, members=members, **fields)
+
+
 # Profile and team services live in their own modules; this is their one import path.
 from .profiles import create_person as create_person  # noqa: E402
 from .profiles import deactivate_person as deactivate_person  # noqa: E402
@@ -336,7 +513,4 @@ from .profiles import reactivate_person as reactivate_person  # noqa: E402
 from .profiles import resolve_roles as resolve_roles  # noqa: E402
 from .profiles import set_site_assignments as set_site_assignments  # noqa: E402
 from .profiles import update_person as update_person  # noqa: E402
-from .teams import Member as Member  # noqa: E402
-from .teams import create_team as create_team  # noqa: E402
 from .teams import deactivate_team as deactivate_team  # noqa: E402
-from .teams import update_team as update_team  # noqa: E402

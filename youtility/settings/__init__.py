@@ -189,8 +189,14 @@ LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900)
 # own, larger limits in the endpoints that accept files.
 MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
-# Endpoints that take files get their own limit (the file's limit plus multipart overhead).
-UPLOAD_BODY_LIMITS = {"/api/v1/imports/": 10 * 1024 * 1024 + 64 * 1024}
+# A person's reference photo (JPEG, PNG or WebP), checked by apps.people.services.
+PERSON_PHOTO_MAX_BYTES = env_int("PERSON_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
+# Endpoints that take files get their own limit (the file's limit plus multipart
+# overhead), by a regular expression matched at the start of the path.
+UPLOAD_BODY_LIMITS = {
+    r"/api/v1/imports/": 10 * 1024 * 1024 + 64 * 1024,
+    r"/api/v1/people/[^/]+/photo/$": PERSON_PHOTO_MAX_BYTES + 64 * 1024,
+}
 # Number of trusted reverse proxies in front of the app (nginx locally): the client
 # address is taken from X-Forwarded-For only that many hops back.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1)

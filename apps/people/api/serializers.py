@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.people.models import Person, Role, Team
@@ -77,6 +79,9 @@ class PersonSerializer(serializers.ModelSerializer):
     department = _reference("department_id", "Id of a DEPARTMENT lookup.")
     designation = _reference("designation_id", "Id of a DESIGNATION lookup.")
     client = _reference("client_id", "For client viewers: id of the client whose sites they see.")
+    photo = serializers.SerializerMethodField(
+        help_text="URL of the reference photo (GET it with the same credentials); null when none is set."
+    )
     password = serializers.CharField(
         write_only=True,
         required=False,
@@ -106,9 +111,27 @@ class PersonSerializer(serializers.ModelSerializer):
             "client",
             "bound_device_id",
             "left_on",
+            "photo",
             "password",
         ]
         read_only_fields = ["id", "uuid", "version", "left_on"]
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_photo(self, person: Person) -> str | None:
+        # The photo endpoint, not a media path: media is not served, and reading the
+        # photo needs the same permission and site scope as reading the person.
+        if not person.photo:
+            return None
+        url = reverse("person-photo", kwargs={"pk": person.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+
+class PersonPhotoUploadSerializer(serializers.Serializer):
+    photo = serializers.FileField(
+        allow_empty_file=True,  # an empty file is answered by the service as ``invalid_image``
+        help_text="JPEG, PNG or WebP, recognised by its content (not its name or declared type).",
+    )
 
 
 class PersonDeactivateSerializer(serializers.Serializer):

@@ -5,9 +5,13 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -108,6 +112,17 @@ def _viewer(request: Request) -> Person:
     return cast(Person, request.user)
 
 
+class PhotoNegotiation(DefaultContentNegotiation):
+    """The photo is returned as its own bytes whatever ``Accept`` asks for, and errors are
+    always the JSON error shape (so ``Accept: image/png`` does not end in 406)."""
+
+    def select_renderer(self, request: Request, renderers: Any, format_suffix: Any = None) -> Any:
+        return (renderers[0], renderers[0].media_type)
+
+
+_PHOTO_BYTES = OpenApiResponse(OpenApiTypes.BINARY, description="The photo as stored.")
+
+
 class PersonViewSet(AutocompleteMixin, viewsets.ModelViewSet):
     """People of the caller's tenant, scoped to the caller's sites (admins see everyone).
 
@@ -148,7 +163,52 @@ class PersonViewSet(AutocompleteMixin, viewsets.ModelViewSet):
         data = s.PersonDeactivateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.deactivate_person(person, left_on=data.validated_data.get("left_on"), by=_viewer(request))
-        return Response(s.PersonSerializer(person).data)
+        return Response(self.get_serializer(person).data)
+
+    @extend_schema(
+        methods=["GET"],
+        responses={
+            (200, "image/jpeg"): _PHOTO_BYTES,
+            (200, "image/png"): _PHOTO_BYTES,
+            (200, "image/webp"): _PHOTO_BYTES,
+        },
+        description="The reference photo with its content type; 404 `no_photo` when none is set.",
+    )
+    @extend_schema(
+        methods=["PUT"],
+        request={"multipart/form-data": s.PersonPhotoUploadSerializer},
+        responses={200: s.PersonSerializer},
+        description=(
+            "Set or replace the reference photo (multipart field `photo`): JPEG, PNG or WebP up to "
+            "`PERSON_PHOTO_MAX_BYTES` and 6000 pixels a side. Errors: `file_too_large`, `invalid_image`, "
+            "`image_too_large`."
+        ),
+    )
+    @extend_schema(methods=["DELETE"], responses={204: None}, description="Remove the reference photo, if any.")
+    @action(
+        detail=True,
+        methods=["get", "put", "delete"],
+        url_path="photo",
+        parser_classes=[MultiPartParser],
+        content_negotiation_class=PhotoNegotiation,
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def photo(self, request: Request, pk: str | None = None) -> Response | FileResponse:
+        person = self.get_object()
+        if request.method == "PUT":
+            data = s.PersonPhotoUploadSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            services.set_person_photo(person, data.validated_data["photo"], by=_viewer(request))
+            return Response(self.get_serializer(person).data)
+        if request.method == "DELETE":
+            services.remove_person_photo(person, by=_viewer(request))
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        file, content_type = selectors.person_photo(person)
+        response = FileResponse(file, content_type=content_type)
+        # Personal data behind authentication: shared caches must not keep it.
+        response["Cache-Control"] = "private, no-cache"
+        return response
 
     @extend_schema(
         methods=["GET"], responses={200: s.SiteAssignmentsSerializer}, description="Where the person may work."
@@ -175,7 +235,11 @@ class PersonViewSet(AutocompleteMixin, viewsets.ModelViewSet):
 
 
 class TeamViewSet(viewsets.ModelViewSet):
-    """Teams with their members (person id and lead flag). DELETE deactivates the team."""
+    """Teams with their members (person id and lead flag). DELETE deactivates the team.
+
+    Admins see every team; others see the teams with a member they may see, and only
+    those members. Their edits to ``members`` leave the members they cannot see in place.
+    """
 
     queryset = selectors.teams()
     serializer_class = s.TeamSerializer
@@ -185,25 +249,28 @@ class TeamViewSet(viewsets.ModelViewSet):
     ordering_fields = ["code", "name"]
 
     def get_queryset(self) -> Any:
-        return selectors.teams()
+        return selectors.teams_for(self.request.user)
 
     @staticmethod
     def _members(data: dict[str, Any]) -> list[services.Member] | None:
         rows = data.pop("memberships", None)
         if rows is None:
             return None
-        return [services.Member(person_id=row["person_id"], is_lead=row["is_lead"]) for row in rows]
+        # A PATCH does not apply serializer defaults, so ``is_lead`` may be absent there.
+        return [services.Member(person_id=row["person_id"], is_lead=row.get("is_lead", False)) for row in rows]
 
     def perform_create(self, serializer: Any) -> None:
         data = dict(serializer.validated_data)
         members = self._members(data) or []
-        team = services.create_team(members=members, **data)
-        serializer.instance = selectors.get_team(team.pk)
+        viewer = _viewer(self.request)
+        team = services.create_team(members=members, by=viewer, **data)
+        serializer.instance = selectors.team_as_written_by(viewer, team)
 
     def perform_update(self, serializer: Any) -> None:
         data = dict(serializer.validated_data)
-        team = services.update_team(serializer.instance, members=self._members(data), **data)
-        serializer.instance = selectors.get_team(team.pk)
+        viewer = _viewer(self.request)
+        team = services.update_team(serializer.instance, members=self._members(data), by=viewer, **data)
+        serializer.instance = selectors.team_as_written_by(viewer, team)
 
     def perform_destroy(self, instance: Any) -> None:
         services.deactivate_team(instance)

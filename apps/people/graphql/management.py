@@ -23,8 +23,8 @@ def _person(viewer: Any, person_id: str) -> Person:
     return person
 
 
-def _team(team_id: str) -> Team:
-    team = selectors.get_team(team_id)
+def _team(viewer: Any, team_id: str) -> Team:
+    team = selectors.get_team_for(viewer, team_id)
     if team is None:
         raise NotFound("No such team.")
     return team
@@ -122,14 +122,15 @@ class CreateTeam(graphene.Mutation):
 
     @staticmethod
     def mutate(root: Any, info: Any, code: str, name: str, **fields: Any) -> CreateTeam:
-        require_capability(info, MANAGE)
+        viewer = require_capability(info, MANAGE)
         team = services.create_team(
             code=code,
             name=name,
             is_active=fields.get("is_active", True) is not False,
             members=_members(fields.get("members")) or [],
+            by=viewer,
         )
-        return CreateTeam(team=selectors.get_team(team.pk))
+        return CreateTeam(team=selectors.team_as_written_by(viewer, team))
 
 
 class UpdateTeam(graphene.Mutation):
@@ -146,10 +147,11 @@ class UpdateTeam(graphene.Mutation):
 
     @staticmethod
     def mutate(root: Any, info: Any, id: str, **fields: Any) -> UpdateTeam:
-        require_capability(info, MANAGE)
+        viewer = require_capability(info, MANAGE)
         members = _members(fields.pop("members", None))
-        team = services.update_team(_team(id), members=members, **{k: v for k, v in fields.items() if v is not None})
-        return UpdateTeam(team=selectors.get_team(team.pk))
+        changes = {k: v for k, v in fields.items() if v is not None}
+        team = services.update_team(_team(viewer, id), members=members, by=viewer, **changes)
+        return UpdateTeam(team=selectors.team_as_written_by(viewer, team))
 
 
 class DeactivateTeam(graphene.Mutation):
@@ -162,9 +164,9 @@ class DeactivateTeam(graphene.Mutation):
 
     @staticmethod
     def mutate(root: Any, info: Any, id: str) -> DeactivateTeam:
-        require_capability(info, MANAGE)
-        team = services.deactivate_team(_team(id))
-        return DeactivateTeam(team=selectors.get_team(team.pk))
+        viewer = require_capability(info, MANAGE)
+        team = services.deactivate_team(_team(viewer, id))
+        return DeactivateTeam(team=selectors.team_as_written_by(viewer, team))
 
 
 class PeopleMutations(graphene.ObjectType):

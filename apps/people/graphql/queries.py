@@ -24,7 +24,9 @@ class PeopleQueries(graphene.ObjectType):
         description="One person, or null when unknown or outside the caller's sites (needs people.view).",
     )
     teams = graphene.List(
-        graphene.NonNull(TeamType), required=True, description="Teams of the caller's tenant (needs people.view)."
+        graphene.NonNull(TeamType),
+        required=True,
+        description="Teams with a member the caller may see, and those members (needs people.view).",
     )
 
     @staticmethod
@@ -43,5 +45,5 @@ class PeopleQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_teams(root: object, info: graphene.ResolveInfo) -> Any:
-        require_capability(info, "people.view")
-        return selectors.teams()
+        viewer = require_capability(info, "people.view")
+        return selectors.teams_for(viewer)

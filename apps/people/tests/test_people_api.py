@@ -18,7 +18,7 @@ def test_list_is_paginated_and_tenant_scoped(tenant_a_admin, tenant_a_guard, ten
     assert set(body["results"][0]) == {
         *("id", "uuid", "login", "name", "email", "is_active", "roles", "version"),
         *("code", "mobile", "home_site", "reports_to", "department", "designation", "client"),
-        *("bound_device_id", "left_on"),
+        *("bound_device_id", "left_on", "photo"),
     }
 
 

@@ -73,6 +73,7 @@ def test_admin_creates_a_person_with_profile_and_roles(tenant_a_admin: Any, prof
         "client": None,
         "bound_device_id": "phone-1",
         "left_on": None,
+        "photo": None,
     }
     with tenant_context(tenant_a_admin.tenant):
         person = Person.objects.get(login="newguard")

@@ -52,9 +52,11 @@ def test_team_crud(tenant_a_admin: Any, tenant_a_guard: Any, tenant_a_supervisor
     assert client.delete(f"{URL}{pk}/").status_code == 204
     with tenant_context(tenant_a_admin.tenant):
         assert list(Team.objects.values_list("code", "is_active")) == [("NIGHT", False)]
-    assert [t["code"] for t in tenant_a_supervisor.client().get(URL + "?is_active=false").json()["results"]] == [
-        "NIGHT"
-    ]
+    assert [t["code"] for t in client.get(URL + "?is_active=false").json()["results"]] == ["NIGHT"]
+    # The supervisor shares no site with the guard, the team's only member: no team, even by person.
+    supervisor = tenant_a_supervisor.client()
+    assert supervisor.get(URL + "?is_active=false").json()["results"] == []
+    assert supervisor.get(f"{URL}?person={guard}").json()["results"] == []
     assert [t["code"] for t in client.get(f"{URL}?person={guard}").json()["results"]] == ["NIGHT"]
 
 
