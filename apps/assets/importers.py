@@ -1,9 +1,10 @@
 """Bulk import of assets and checkpoints (sheet ``assets``), matched by code.
 
 References are codes: ``site_code`` (a site the importing actor may see, or one the
-``sites`` sheet of the same file defines), ``area_code`` (an area of that site),
-``parent_code`` (an asset of the same site, in the database or anywhere in this sheet:
-parents are written before their parts), ``asset_class`` (a lookup of kind ASSET_CLASS).
+``sites`` sheet of the same file defines), ``area_code`` (an area of that site, stored or
+defined by the ``areas`` sheet of the same file), ``parent_code`` (an asset of the same
+site, in the database or anywhere in this sheet: parents are written before their parts),
+``asset_class`` (a lookup of kind ASSET_CLASS, stored or defined by the ``lookups`` sheet).
 Blank ``kind``, ``status`` and ``is_active`` mean the default on a new row and no change
 on an existing one; a blank optional value (area, parent, class, tag, position, a meter
 attribute) clears it. Writes go through ``services`` like every other door.
@@ -14,9 +15,10 @@ from __future__ import annotations
 from typing import Any
 
 from apps.core.importing import ImportContext, Importer, Prepared, RowError, register_importer
-from apps.sites.importers import RowCheck
+from apps.sites.importers import RowCheck, defines_area
 from apps.sites.models import Location
 from apps.sites.selectors import sites_for
+from apps.tenants.importers import defines_lookup
 from apps.tenants.models import Lookup
 
 from . import selectors, services
@@ -87,10 +89,14 @@ class AssetImporter(Importer):
             if active is not None:
                 fields["is_active"] = active
             area_code = check.text("area_code")
-            if area_code and (site_code, area_code) not in areas:
+            if area_code and (site_code, area_code) not in areas and not defines_area(context, site_code, area_code):
                 check.fail("area_code", "unknown_area", f"Site {site_code!r} has no area {area_code!r}.")
             class_code = check.text("asset_class")
-            if class_code and class_code not in classes:
+            if (
+                class_code
+                and class_code not in classes
+                and not defines_lookup(context, Lookup.Kind.ASSET_CLASS, class_code)
+            ):
                 check.fail("asset_class", "unknown_asset_class", f"No asset class {class_code!r}.")
             tag = check.text("tag")
             if tag:
@@ -120,30 +126,54 @@ class AssetImporter(Importer):
             site_of.setdefault(code, site_code)
             if check.ok:
                 prepared.append(Prepared(number, data))
+        # Each asset's parent once the file is written: stored, unless the sheet sets it.
+        parents: dict[str, str | None] = dict(
+            Asset.objects.filter(site__code__in=set(site_of.values())).values_list("code", "parent__code")
+        )
+        parents.update(
+            {
+                item.data["code"]: item.data["parent_code"] or None
+                for item in prepared
+                if "parent_code" in item.data["has"]
+            }
+        )
         for item in prepared:
-            self._check_parent(item, checks[item.row], site_of, stored)
+            self._check_parent(item, checks[item.row], site_of, stored, parents)
         return self._parents_first([item for item in prepared if checks[item.row].ok])
 
     @staticmethod
-    def _check_parent(item: Prepared, check: RowCheck, in_file: dict[str, str], stored: dict[str, str]) -> None:
+    def _check_parent(
+        item: Prepared,
+        check: RowCheck,
+        in_file: dict[str, str],
+        stored: dict[str, str],
+        parents: dict[str, str | None],
+    ) -> None:
+        """The parent is an asset of the same site, and following parents never comes back."""
         parent = item.data["parent_code"]
         if not parent:
-            return
-        if parent == item.data["code"]:
-            check.fail("parent_code", "parent_cycle", "An asset cannot be its own part.")
             return
         parent_site = in_file.get(parent, stored.get(parent))
         if parent_site is None:
             check.fail("parent_code", "unknown_parent", f"No asset with code {parent!r}.")
-        elif parent_site != item.data["site_code"]:
+            return
+        if parent_site != item.data["site_code"]:
             check.fail("parent_code", "parent_not_in_site", f"Asset {parent!r} is at site {parent_site!r}.")
+            return
+        seen: set[str] = set()
+        current: str | None = parent
+        while current is not None and current not in seen:
+            if current == item.data["code"]:
+                check.fail("parent_code", "parent_cycle", "An asset cannot be a part of itself.")
+                return
+            seen.add(current)
+            current = parents.get(current)
 
     @staticmethod
     def _parents_first(prepared: list[Prepared]) -> list[Prepared]:
         """Order rows so a parent defined in the sheet is written before its parts.
 
-        A loop within the sheet (A part of B, B part of A) cannot be written in any order;
-        the service refuses it on the row that closes it, and the import rolls back.
+        Loops (A part of B, B part of A) were refused row by row before this runs.
         """
         by_code = {item.data["code"]: item for item in prepared}
         placed: set[str] = set()

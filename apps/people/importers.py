@@ -2,10 +2,11 @@
 
 ``people``: one row per person, matched on ``login`` (re-importing a file updates the
 people it names). Columns: login, name, code, email, mobile, roles (role codes separated
-by "|"), home_site_code, reports_to_login, department and designation (lookup codes),
-is_active. There is no password column: a spreadsheet is no place for passwords, so an
-imported person gets an unusable password and can sign in once an admin sets one.
-Re-importing leaves the password of an existing person alone.
+by "|"), home_site_code, reports_to_login, department and designation (lookup codes,
+stored or defined by the ``lookups`` sheet of the same file), is_active. There is no
+password column: a spreadsheet is no place for passwords, so an imported person gets an
+unusable password and can sign in once an admin sets one. Re-importing leaves the
+password of an existing person alone.
 
 ``reports_to_login`` may name a person defined anywhere in the same sheet, earlier or
 later; a row whose manager comes later gets its reporting line when the manager's row
@@ -24,6 +25,7 @@ from django.core.validators import validate_email
 
 from apps.core.importing import ImportContext, Importer, Prepared, RowError, register_importer, value
 from apps.sites.models import Site
+from apps.tenants.importers import defines_lookup
 from apps.tenants.models import Lookup
 
 from .models import Person, Role, Team
@@ -146,7 +148,11 @@ class PeopleImporter(Importer):
                 fail("home_site_code", "unknown_site", f"There is no site {site_code!r} in this tenant.")
             for column, kind in (("department", Lookup.Kind.DEPARTMENT), ("designation", Lookup.Kind.DESIGNATION)):
                 lookup_code = value(row, column)
-                if lookup_code and (kind, lookup_code) not in lookups:
+                if (
+                    lookup_code
+                    and (kind, lookup_code) not in lookups
+                    and not defines_lookup(context, kind, lookup_code)
+                ):
                     fail(column, f"unknown_{column}", f"There is no {column} {lookup_code!r} in this tenant.")
             manager = value(row, "reports_to_login")
             if manager:

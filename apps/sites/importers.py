@@ -1,14 +1,21 @@
-"""Bulk import of clients, sites and shifts (sheets ``clients``, ``sites``, ``shifts``).
+"""Bulk import of clients, sites, shifts and areas (sheets ``clients``, ``sites``,
+``shifts``, ``areas``).
 
-Rows are matched by code (a shift by site code and name): a known code is updated, a new
-one created, always through ``services``. References are codes, resolved in the tenant
-in context among the rows the importing actor may see, or among rows an earlier sheet of
-the same file defines (a site may name a client created by the ``clients`` sheet).
+Rows are matched by code (a shift by site code and name, an area by site code and code):
+a known code is updated, a new one created, always through ``services``. References are
+codes, resolved in the tenant in context among the rows the importing actor may see, or
+among rows an earlier sheet of the same file defines (a site may name a client created
+by the ``clients`` sheet).
+
+``areas``: site_code, code, name, parent_code (an area of the same site, stored or
+anywhere in the sheet: parents are written before the areas inside them), is_active. An
+area's code is unique per site only, so the assets sheet asks ``defines_area`` whether
+the file defines one.
 
 Blank cells: a column with a default (``is_active``, ``radius_m``, ``timezone``,
 ``headcount``) takes the default on a new row and leaves an existing row unchanged; a
-blank optional value (``address``, ``geofence``, contract dates) clears it. A column left
-out of the sheet entirely never changes existing rows.
+blank optional value (``address``, ``geofence``, contract dates, an area's ``parent_code``)
+clears it. A column left out of the sheet entirely never changes existing rows.
 
 ``RowCheck`` parses the cells of one row and records every problem; the assets importer
 uses it too.
@@ -176,6 +183,16 @@ class RowCheck:
             seen[key] = self.row_number
 
 
+def area_key(site_code: str, code: str) -> str:
+    """The key of an area among the codes a file defines (``SITE:AREA``; codes hold no colon)."""
+    return f"{site_code}:{code}"
+
+
+def defines_area(context: ImportContext, site_code: str, code: str) -> bool:
+    """Whether the ``areas`` sheet of the file being imported defines area ``code`` of the site."""
+    return context.defines("areas", area_key(site_code, code))
+
+
 def _known(codes: set[str], context: ImportContext, sheet: str, code: str) -> bool:
     return code in codes or context.defines(sheet, code)
 
@@ -320,4 +337,111 @@ class ShiftImporter(Importer):
             services.create_shift(site_id=site.pk, name=data["name"], actor=actor, **data["fields"])
             return True
         services.update_shift(shift, actor=actor, **data["fields"])
+        return False
+
+
+@register_importer
+class AreaImporter(Importer):
+    """Areas of sites, matched by site code and code; a parent may come later in the sheet."""
+
+    sheet = "areas"
+    order = 35
+    required = ("site_code", "code", "name")
+    optional = ("parent_code", "is_active")
+
+    def prepare(
+        self, rows: list[tuple[int, dict[str, str]]], context: ImportContext, errors: list[RowError]
+    ) -> list[Prepared]:
+        referenced = {row.get("site_code", "").strip() for _, row in rows}
+        sites = set(selectors.sites_for(context.actor).filter(code__in=referenced).values_list("code", flat=True))
+        # Every stored area of those sites with its parent: a loop may run through stored areas.
+        parents: dict[tuple[str, str], str | None] = {
+            (site, code): parent
+            for site, code, parent in selectors.locations_for(context.actor)
+            .filter(site__code__in=sites)
+            .values_list("site__code", "code", "parent__code")
+        }
+        prepared: list[Prepared] = []
+        checks: dict[int, RowCheck] = {}
+        seen: dict[Any, int] = {}
+        for number, row in rows:
+            check = RowCheck(number, row, errors)
+            site_code = check.text("site_code", required=True)
+            if site_code and not _known(sites, context, "sites", site_code):
+                check.fail("site_code", "unknown_site", f"No site with code {site_code!r}.")
+            code = check.code()
+            check.unique((site_code, code), seen)
+            fields: dict[str, Any] = {"name": check.text("name", required=True)}
+            _optional(fields, "is_active", check.boolean("is_active"))
+            parent = check.text("parent_code") if check.has("parent_code") else None
+            if check.has("parent_code"):
+                # The sheet's parent replaces the stored one; without the column it stays.
+                parents[site_code, code] = parent or None
+            else:
+                parents.setdefault((site_code, code), None)
+            checks[number] = check
+            data = {
+                "code": area_key(site_code, code),
+                "site_code": site_code,
+                "area_code": code,
+                "parent_code": parent,
+                "fields": fields,
+            }
+            if check.ok:
+                prepared.append(Prepared(number, data))
+        for item in prepared:
+            self._check_parent(item, checks[item.row], parents)
+        return self._parents_first([item for item in prepared if checks[item.row].ok])
+
+    @staticmethod
+    def _check_parent(item: Prepared, check: RowCheck, parents: dict[tuple[str, str], str | None]) -> None:
+        """The parent is an area of the same site, and following parents never comes back."""
+        site_code, code, parent = item.data["site_code"], item.data["area_code"], item.data["parent_code"]
+        if not parent:
+            return
+        if (site_code, parent) not in parents:
+            check.fail("parent_code", "unknown_parent", f"Site {site_code!r} has no area {parent!r}.")
+            return
+        seen: set[str] = set()
+        current: str | None = parent
+        while current is not None and current not in seen:
+            if current == code:
+                check.fail("parent_code", "parent_cycle", "An area cannot be inside itself.")
+                return
+            seen.add(current)
+            current = parents.get((site_code, current))
+
+    @staticmethod
+    def _parents_first(prepared: list[Prepared]) -> list[Prepared]:
+        """Order rows so an area defined in the sheet is written before the areas inside it."""
+        by_key = {(item.data["site_code"], item.data["area_code"]): item for item in prepared}
+        placed: set[tuple[str, str]] = set()
+        ordered: list[Prepared] = []
+        for item in prepared:
+            chain: list[Prepared] = []
+            current: Prepared | None = item
+            while current is not None:
+                key = (current.data["site_code"], current.data["area_code"])
+                if key in placed or current in chain:
+                    break
+                chain.append(current)
+                current = by_key.get((key[0], current.data["parent_code"] or ""))
+            for link in reversed(chain):
+                placed.add((link.data["site_code"], link.data["area_code"]))
+                ordered.append(link)
+        return ordered
+
+    def apply_row(self, prepared: Prepared) -> bool:
+        actor = self.context.actor
+        data = prepared.data
+        site = selectors.sites_for(actor).get(code=data["site_code"])
+        areas = selectors.locations_for(actor).filter(site=site)
+        fields: dict[str, Any] = dict(data["fields"])
+        if data["parent_code"] is not None:
+            fields["parent_id"] = areas.get(code=data["parent_code"]).pk if data["parent_code"] else None
+        area = areas.filter(code=data["area_code"]).first()
+        if area is None:
+            services.create_location(site_id=site.pk, code=data["area_code"], actor=actor, **fields)
+            return True
+        services.update_location(area, actor=actor, **fields)
         return False

@@ -238,10 +238,26 @@ def test_a_parent_at_another_site_and_a_loop_through_the_database_are_refused(te
     wrong_site = [HEADER[:6], ["N-NEW", "New", "", "NORTH", "", "S-PUMP"]]
     assert rejected(upload(tenant_a_admin, xlsx({"assets": wrong_site}))) == [(2, "parent_code", "parent_not_in_site")]
 
-    # Each row is valid alone; the service sees FRAME become a part of its own part.
+    # Each row is valid alone; FRAME would become a part of MOTOR, its own part.
     loop = [HEADER[:6], ["NEW-1", "New", "", "NORTH", "", ""], ["FRAME", "Frame", "", "NORTH", "", "MOTOR"]]
-    assert rejected(upload(tenant_a_admin, xlsx({"assets": loop}))) == [(3, "parent", "parent_cycle")]
+    assert rejected(upload(tenant_a_admin, xlsx({"assets": loop}))) == [(3, "parent_code", "parent_cycle")]
     assert [row[0] for row in assets(tenant_a)] == ["FRAME", "MOTOR", "S-PUMP"]
+
+
+def test_new_assets_that_are_parts_of_each_other_are_refused(tenant_a, tenant_a_admin, world):
+    loop = [
+        HEADER[:6],
+        ["A-1", "One", "", "NORTH", "", "A-2"],
+        ["A-2", "Two", "", "NORTH", "", "A-3"],
+        ["A-3", "Three", "", "NORTH", "", "A-1"],
+        ["B-1", "Fine", "", "NORTH", "", "A-1"],
+    ]
+    assert rejected(upload(tenant_a_admin, xlsx({"assets": loop}))) == [
+        (2, "parent_code", "parent_cycle"),
+        (3, "parent_code", "parent_cycle"),
+        (4, "parent_code", "parent_cycle"),
+    ]
+    assert assets(tenant_a) == []
 
 
 def test_another_tenants_site_is_unknown(tenant_a, tenant_b, tenant_a_admin, world):
