@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from apps.core import context
-from apps.core.errors import DomainError
+from apps.core.admin import ServiceAdmin, ServiceForm
 from apps.sites.models import Location
 from apps.sites.selectors import scope_to_sites, sites_for
 from apps.tenants.models import Lookup
@@ -33,18 +30,14 @@ FORM_FIELDS: list[Any] = [
 ]
 
 
-class AssetAdminForm(forms.ModelForm):
-    """Runs the service inside form validation, so a broken rule is shown on the form, not as a 500."""
+class AssetAdminForm(ServiceForm):
+    """Saved by the service while it is validated, so a broken rule is shown on the form, not as a 500."""
 
     class Meta:
         model = Asset
         fields = FORM_FIELDS
 
-    def _post_clean(self) -> None:
-        # The model's own full_clean is replaced by the service, which validates and saves.
-        if self.errors:
-            return
-        data = self.cleaned_data
+    def write(self, data: dict[str, Any]) -> Asset:
         fields = {
             "kind": data["kind"],
             "code": data["code"],
@@ -58,22 +51,15 @@ class AssetAdminForm(forms.ModelForm):
             "meter": data.get("meter") or {},
             "is_active": data["is_active"],
         }
-        actor = self.request_user  # type: ignore[attr-defined]
-        # The admin's session sets the tenant but not the actor; the audit columns need it.
-        token = context.set_actor(actor.pk)
-        try:
-            if self.instance.pk is None:
-                self.instance = services.create_asset(actor, **fields)
-            else:
-                self.instance = services.update_asset(actor, self.instance, **fields)
-        except DomainError as exc:
-            self.add_error(None, ValidationError(f"{exc.message} ({exc.code})", code=exc.code))
-        finally:
-            context.reset_actor(token)
+        if self.instance.pk is None:
+            return services.create_asset(self.actor, **fields)
+        return services.update_asset(self.actor, self.instance, **fields)
 
 
 @admin.register(Asset)
-class AssetAdmin(admin.ModelAdmin):
+class AssetAdmin(ServiceAdmin):
+    """Deleting deactivates, as the API's DELETE does: jobs and reports refer to assets."""
+
     form = AssetAdminForm
     list_display = ["code", "name", "kind", "status", "site", "tag", "is_active"]
     list_filter = ["kind", "status", "is_active"]
@@ -82,11 +68,6 @@ class AssetAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return selectors.assets_for(request.user)
-
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
-        form = super().get_form(request, obj, change=change, **kwargs)
-        form.request_user = request.user  # type: ignore[attr-defined]
-        return form
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "site":
@@ -99,8 +80,5 @@ class AssetAdmin(admin.ModelAdmin):
             kwargs["queryset"] = Lookup.objects.filter(kind=Lookup.Kind.ASSET_CLASS)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def save_model(self, request: HttpRequest, obj: Asset, form: Any, change: bool) -> None:
-        pass  # saved by the service while the form was validated (AssetAdminForm._post_clean)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # scrap or deactivate instead: jobs and reports refer to assets
+    def remove(self, request: HttpRequest, obj: Asset) -> None:
+        services.deactivate_asset(request.user, obj)

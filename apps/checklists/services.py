@@ -456,7 +456,12 @@ def deactivate_checklist(checklist: Checklist) -> Checklist:
 
 
 def version_as_sections(version: ChecklistVersion) -> list[dict[str, Any]]:
-    """A published version in the ``sections`` shape ``publish_checklist`` takes (to edit it)."""
+    """A published version in the ``sections`` shape ``publish_checklist`` takes (to edit it).
+
+    Publishing it again as it is records the same content. Items store their effective
+    options, but only choice items (dropdown, multiselect) may override their question's,
+    so the others carry none here.
+    """
     sections: list[dict[str, Any]] = []
     for section in version.sections.order_by("position"):
         sections.append(
@@ -466,12 +471,12 @@ def version_as_sections(version: ChecklistVersion) -> list[dict[str, Any]]:
                     {
                         "question_id": item.question_id,
                         "mandatory": item.mandatory,
-                        "options": item.options,
+                        "options": item.options if item.question.answer_type in CHOICE_TYPES else None,
                         "min_value": item.min_value,
                         "max_value": item.max_value,
                         "alert_on": item.alert_on,
                     }
-                    for item in section.items.order_by("position")
+                    for item in section.items.select_related("question").order_by("position")
                 ],
             }
         )

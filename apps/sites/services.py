@@ -178,11 +178,38 @@ def _check_timezone(value: str) -> None:
 
 
 def _check_geometry(location: Any, geofence: Any) -> None:
-    """Adapters parse GeoJSON with ``apps.core.geo.parse_geojson``; this guards other callers."""
+    """A WGS 84 point inside the site's geofence, if it has one.
+
+    Adapters parse GeoJSON with ``apps.core.geo.parse_geojson``; this guards every caller
+    (admin, import, jobs). The location is where guards are sent and distances are
+    measured from, so a geofence that leaves it outside is a mistake in one of the two.
+    """
     if not isinstance(location, Point) or location.srid != 4326:
-        raise SiteDataError("A site location is a WGS 84 point.", code="invalid_geometry")
-    if geofence is not None and (not isinstance(geofence, Polygon) or geofence.srid != 4326 or not geofence.valid):
-        raise SiteDataError("A site geofence is a valid WGS 84 polygon.", code="invalid_polygon")
+        raise SiteDataError(
+            "A site location is a WGS 84 point.", code="invalid_geometry", details={"field": "location"}
+        )
+    if not -180 <= location.x <= 180:
+        raise SiteDataError(
+            f"Longitude {location.x} is outside -180..180.",
+            code="longitude_out_of_range",
+            details={"field": "location"},
+        )
+    if not -90 <= location.y <= 90:
+        raise SiteDataError(
+            f"Latitude {location.y} is outside -90..90.", code="latitude_out_of_range", details={"field": "location"}
+        )
+    if geofence is None:
+        return
+    if not isinstance(geofence, Polygon) or geofence.srid != 4326 or not geofence.valid:
+        raise SiteDataError(
+            "A site geofence is a valid WGS 84 polygon.", code="invalid_polygon", details={"field": "geofence"}
+        )
+    if not geofence.covers(location):
+        raise SiteDataError(
+            "The site's location is outside its geofence: move the point or redraw the fence.",
+            code="location_outside_geofence",
+            details={"field": "geofence"},
+        )
 
 
 def create_site(

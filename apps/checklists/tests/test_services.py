@@ -287,3 +287,28 @@ def test_cached_checklist_is_invalidated_on_publish_and_kept_per_tenant(tenant_a
         assert payload(own.pk)["name"] == "Bravo list"
     with tenant_context(tenant_a):
         assert payload(own.pk) is None
+
+
+def test_a_version_as_sections_publishes_again_unchanged(in_a: Any) -> None:
+    """What editors start from (the admin, an API client) can be published back as it is."""
+    questions = [
+        make_question("NUM", AnswerType.NUMERIC, min_value=0, max_value=10),
+        make_question("BOX", AnswerType.CHECKBOX, options=["Yes", "No"], alert_on=["No"]),
+        make_question("PICK", AnswerType.DROPDOWN, options=["A", "B", "C"], alert_on=["C"]),
+        make_question("TEXT"),
+    ]
+    checklist = make_checklist("ALL", questions=questions)
+    current = checklist.current_version
+    assert current is not None
+    sections = services.version_as_sections(current)
+    assert [item["options"] for item in sections[0]["items"]] == [None, None, ["A", "B", "C"], None]
+    assert services.same_as_current(checklist, sections)
+    republished = services.publish_checklist(checklist, name=checklist.name, kind=checklist.kind, sections=sections)
+    assert republished.number == current.number + 1
+    assert [
+        (item.question.code, item.options, item.min_value, item.max_value, item.alert_on)
+        for item in republished.items.select_related("question").order_by("position")
+    ] == [
+        (item.question.code, item.options, item.min_value, item.max_value, item.alert_on)
+        for item in current.items.select_related("question").order_by("position")
+    ]

@@ -174,6 +174,27 @@ def test_bad_geometry_is_a_400_with_its_code_and_writes_nothing(
         assert Site.objects.get(pk=existing.pk).name == "Site KEEP"
 
 
+def test_a_location_outside_the_geofence_is_refused(tenant_a_admin: Any, acme: Client) -> None:
+    api = tenant_a_admin.client()
+    outside = {"type": "Point", "coordinates": [77.8, 12.9716]}
+    response = api.post("/api/v1/sites/", site_body(acme.pk, location=outside), format="json")
+    assert (error(response), response.json()["error"]["details"]) == (
+        (400, "location_outside_geofence"),
+        {"field": "geofence"},
+    )
+    created = api.post("/api/v1/sites/", site_body(acme.pk), format="json").json()
+    # Moving the point out of the fence is refused; moving both together is fine.
+    moved = api.patch(f"/api/v1/sites/{created['id']}/", {"location": outside}, format="json")
+    assert error(moved) == (400, "location_outside_geofence")
+    fence = {
+        "type": "Polygon",
+        "coordinates": [[[77.75, 12.9], [77.85, 12.9], [77.85, 13.0], [77.75, 13.0], [77.75, 12.9]]],
+    }
+    both = api.patch(f"/api/v1/sites/{created['id']}/", {"location": outside, "geofence": fence}, format="json")
+    assert both.status_code == 200, both.content
+    assert both.json()["location"] == outside
+
+
 def test_unknown_and_foreign_ids_are_refused_alike(tenant_a_admin: Any, tenant_b: Any, acme: Client) -> None:
     with tenant_context(tenant_b):
         foreign_client = f.client("B-CLIENT")
