@@ -24,7 +24,7 @@ MAX_QUERY_LENGTH = 100
 MAX_CANDIDATES = 1000
 # Matches asked for by search_page before it asks for all: enough for a picker's pages
 # in the usual case, small enough that a fragment matching half the tenant stays cheap.
-PAGE_CANDIDATES = (200, 2000)
+PAGE_CANDIDATES = (100, 2000)
 
 
 class Unaccent(Func):

@@ -269,7 +269,7 @@ def authenticate_access(token: str, device_id: str | None) -> tuple[Person, Tena
     The caller sets the tenant context from the returned tenant; the client never
     chooses it.
     """
-    claims = verify_access(token)
+    claims = tokens.decode_access(token)  # revalidate checks revocation (once per request)
     person, tenant = revalidate(claims.person_id, claims.tenant_id, claims)
     if person.bound_device_id and (device_id or "") != claims.device_id:
         raise AuthenticationFailed("This token is not valid on this device.", code="device_mismatch", status=403)

@@ -33,7 +33,9 @@ AUTOCOMPLETE_RESPONSE = inline_serializer(
 
 class AutocompleteMixin:
     autocomplete_fields: tuple[str, ...] = ("name",)
-    # Foreign keys ``autocomplete_text`` reads (joined); nothing else is loaded.
+    # Other fields ``autocomplete_text`` reads, and foreign keys it follows (joined): only
+    # these and ``autocomplete_fields`` are loaded.
+    autocomplete_text_fields: tuple[str, ...] = ()
     autocomplete_related: tuple[str, ...] = ()
     # Every viewset using the mixin, for the system check that its fields are searchable.
     registry: ClassVar[list[type[AutocompleteMixin]]] = []
@@ -57,6 +59,7 @@ class AutocompleteMixin:
         # A picker shows ids and one line of text: the joins and prefetches the viewset
         # makes for its full representation would only slow every keystroke down.
         queryset = self.get_queryset().select_related(None).prefetch_related(None)  # type: ignore[attr-defined]
+        queryset = queryset.only(*self.autocomplete_fields, *self.autocomplete_text_fields)
         if self.autocomplete_related:
             queryset = queryset.select_related(*self.autocomplete_related)
         q = request.query_params.get("q", "").strip()
