@@ -22,6 +22,7 @@ from apps.sites.models import Client, Site, SiteAssignment, SiteGroup
 from apps.tenants.models import Lookup
 
 from .models import Person, Role, RoleAssignment
+from .roles import check_keeps_an_admin
 
 # Profile fields a service caller may set directly (ids are resolved in the tenant first).
 TEXT_FIELDS = ("login", "name", "email", "code", "mobile", "bound_device_id")
@@ -229,6 +230,8 @@ def update_person(person: Person, *, by: Person | None = None, **fields: Any) ->
         check_password_strength(password, person)
         person.set_password(password)
     with transaction.atomic(using=tenancy.db_alias()):
+        if roles is not None:
+            check_keeps_an_admin(person, roles)
         _save(person)
         if roles is not None:
             _set_roles(person, roles)

@@ -506,11 +506,14 @@ def update_team(
     return teams.update_team(team, members=members, **fields)
 
 
-# Profile and team services live in their own modules; this is their one import path.
+# Profile, role and team services live in their own modules; this is their one import path.
 from .profiles import create_person as create_person  # noqa: E402
 from .profiles import deactivate_person as deactivate_person  # noqa: E402
 from .profiles import reactivate_person as reactivate_person  # noqa: E402
 from .profiles import resolve_roles as resolve_roles  # noqa: E402
 from .profiles import set_site_assignments as set_site_assignments  # noqa: E402
 from .profiles import update_person as update_person  # noqa: E402
+from .roles import create_role as create_role  # noqa: E402
+from .roles import delete_role as delete_role  # noqa: E402
+from .roles import update_role as update_role  # noqa: E402
 from .teams import deactivate_team as deactivate_team  # noqa: E402

@@ -196,6 +196,7 @@ PERSON_PHOTO_MAX_BYTES = env_int("PERSON_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
 UPLOAD_BODY_LIMITS = {
     r"/api/v1/imports/": 10 * 1024 * 1024 + 64 * 1024,
     r"/api/v1/people/[^/]+/photo/$": PERSON_PHOTO_MAX_BYTES + 64 * 1024,
+    r"/admin/people/person/(add|[^/]+/change)/$": PERSON_PHOTO_MAX_BYTES + 64 * 1024,
 }
 # Number of trusted reverse proxies in front of the app (nginx locally): the client
 # address is taken from X-Forwarded-For only that many hops back.

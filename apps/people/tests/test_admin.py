@@ -40,9 +40,11 @@ def test_person_admin_shows_profile_fields_of_own_tenant_only(
     assert list(form.fields) == [
         "login",
         "name",
+        "new_password",
         "code",
         "email",
         "mobile",
+        "roles",
         "home_site",
         "reports_to",
         "department",
