@@ -6,6 +6,12 @@ from apps.assets.graphql.schema import Mutations as AssetMutations
 from apps.assets.graphql.schema import Queries as AssetQueries
 from apps.checklists.graphql.schema import Mutations as ChecklistMutations
 from apps.checklists.graphql.schema import Queries as ChecklistQueries
+from apps.helpdesk.graphql.schema import Mutations as HelpdeskMutations
+from apps.helpdesk.graphql.schema import Queries as HelpdeskQueries
+from apps.noc.graphql.schema import Mutations as NocMutations
+from apps.noc.graphql.schema import Queries as NocQueries
+from apps.notifications.graphql.schema import Mutations as NotificationMutations
+from apps.notifications.graphql.schema import Queries as NotificationQueries
 from apps.people.graphql.management import PeopleMutations
 from apps.people.graphql.mutations import AuthMutations
 from apps.people.graphql.queries import PeopleQueries
@@ -15,7 +21,17 @@ from apps.tenants.graphql.schema import Mutations as TenantMutations
 from apps.tenants.graphql.schema import Queries as TenantQueries
 
 
-class Query(PeopleQueries, TenantQueries, SiteQueries, AssetQueries, ChecklistQueries, graphene.ObjectType):
+class Query(
+    PeopleQueries,
+    TenantQueries,
+    SiteQueries,
+    AssetQueries,
+    ChecklistQueries,
+    NocQueries,
+    HelpdeskQueries,
+    NotificationQueries,
+    graphene.ObjectType,
+):
     pass
 
 
@@ -26,6 +42,9 @@ class Mutation(
     SiteMutations,
     AssetMutations,
     ChecklistMutations,
+    NocMutations,
+    HelpdeskMutations,
+    NotificationMutations,
     graphene.ObjectType,
 ):
     pass

@@ -4,6 +4,8 @@ Every tenant-owned model subclasses ``TenantModel``. That one line gives it the 
 FK, audit columns, a client uuid and a sync version, a manager that fails closed
 without a tenant, and (installed after every migrate, see ``rls.py``) PostgreSQL
 row-level security plus the trigger that bumps ``version`` on every write.
+
+``Attachment`` is here too: one model for the files every app's rows carry.
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ import uuid
 from typing import Any
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.gis.db import models as gis
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from . import tenancy
 from .context import current_actor_id
@@ -205,3 +210,47 @@ class TenantModel(models.Model):
 
 def is_tenant_model(model: type[models.Model]) -> bool:
     return issubclass(model, TenantModel)
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    """Where an attachment's file is stored: by tenant and month, under the random name given."""
+    return f"attachments/t{instance.tenant_id}/{timezone.now():%Y/%m}/{filename}"
+
+
+class Attachment(TenantModel):
+    """A photo, signature, audio, video or document owned by a job, answer, attendance
+    event, ticket or work order (any tenant-owned row: ``owner_type`` + ``owner_id``).
+
+    The file is stored under a random name; ``content_type`` is what its bytes were found to
+    be (``apps.core.uploads``), never what the client declared, and ``sha256``/``size`` are
+    of the bytes stored. ``name`` is the client's file name, kept only to label downloads.
+    Written by ``apps.core.attachments.store_attachment``; never edited afterwards.
+    """
+
+    class Kind(models.TextChoices):
+        PHOTO = "PHOTO", "Photo"
+        SIGNATURE = "SIGNATURE", "Signature"
+        AUDIO = "AUDIO", "Audio"
+        VIDEO = "VIDEO", "Video"
+        DOCUMENT = "DOCUMENT", "Document"
+
+    owner_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT, related_name="+")
+    owner_id = models.PositiveBigIntegerField()
+    owner = GenericForeignKey("owner_type", "owner_id")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    file = models.FileField(upload_to=attachment_path, max_length=255)
+    name = models.CharField(max_length=255, blank=True, help_text="The uploaded file's name, for downloads.")
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    point = gis.PointField(srid=4326, geography=True, null=True, blank=True, help_text="Where it was taken.")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta(TenantModel.Meta):
+        indexes = [models.Index(fields=["tenant", "owner_type", "owner_id"], name="core_attachment_owner")]
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.name or self.pk}"

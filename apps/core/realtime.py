@@ -4,6 +4,10 @@ A consumer authenticates with the same access token as REST (``Authorization: Be
 on the upgrade request, for phones) or with a single-use ticket from
 ``POST /api/v1/auth/ws-ticket/`` (``?ticket=``, for browsers, which cannot set headers).
 It then joins its tenant's group; nothing a client sends picks the tenant.
+
+Events about one site (``publish_on_commit(..., site_id=...)``) reach only the sockets
+whose person may see that site (``sites_for``): a consumer keeps the visible site ids,
+refreshed at every re-check, and drops the others.
 """
 
 from __future__ import annotations
@@ -110,6 +114,10 @@ class TenantConsumer(AsyncJsonWebsocketConsumer):
 
     channel: str = "events"
     _watcher: asyncio.Task | None = None
+    #: Ids of the sites this socket may hear about; None for every site (tenant admins).
+    #: Set at connect and refreshed at every re-check, so a changed assignment applies
+    #: within ``WS_RECHECK_SECONDS``.
+    visible_site_ids: frozenset[int] | None = frozenset()
 
     async def connect(self) -> None:
         try:
@@ -138,7 +146,17 @@ class TenantConsumer(AsyncJsonWebsocketConsumer):
     def _admit(self) -> tuple[Any, Any, Any]:
         person, tenant, claims = _authenticate_scope(self.scope)
         self._check_allowed(person, tenant)
+        self.visible_site_ids = self._visible_sites(person, tenant)
         return person, tenant, claims
+
+    @staticmethod
+    def _visible_sites(person: Any, tenant: Any) -> frozenset[int] | None:
+        from apps.sites.selectors import sees_all_sites, sites_for
+
+        with tenancy.tenant_context(tenant):
+            if sees_all_sites(person):
+                return None
+            return frozenset(sites_for(person).values_list("pk", flat=True))
 
     def _check_allowed(self, person: Any, tenant: Any) -> None:
         # Role rows are tenant-owned: the check runs as the person's tenant, or it fails closed.
@@ -148,11 +166,12 @@ class TenantConsumer(AsyncJsonWebsocketConsumer):
             log.info("ws.permission_denied", person_id=person.pk, channel=self.channel)
             raise PermissionDenied("This person may not open this socket.")
 
-    def _revalidate(self) -> None:
+    def _revalidate(self) -> frozenset[int] | None:
         from apps.people.services import revalidate
 
         person, tenant = revalidate(self.person.pk, self.tenant.pk, self.claims)
         self._check_allowed(person, tenant)
+        return self._visible_sites(person, tenant)
 
     async def _watch(self) -> None:
         while True:
@@ -161,7 +180,7 @@ class TenantConsumer(AsyncJsonWebsocketConsumer):
                 delay = max(0.0, min(delay, self.claims.expires_at - time.time()))
             await asyncio.sleep(delay)
             try:
-                await database_sync_to_async(self._revalidate)()
+                self.visible_site_ids = await database_sync_to_async(self._revalidate)()
             except DomainError as exc:
                 log.info("ws.closed_by_server", reason=exc.code)
                 await self.send_json({"type": "closing", "code": exc.code})
@@ -190,16 +209,36 @@ class TenantConsumer(AsyncJsonWebsocketConsumer):
         else:
             await self.send_json({"type": "error", "code": "unsupported_message"})
 
+    def may_see(self, message: dict[str, Any]) -> bool:
+        """Whether this socket may receive ``message``: always, unless it is about a site
+        (``site_id`` in the message, null for "no site") this socket's person may not see."""
+        if "site_id" not in message or self.visible_site_ids is None:
+            return True
+        return message["site_id"] in self.visible_site_ids
+
     async def event_message(self, message: dict[str, Any]) -> None:
-        """A message published with ``publish_on_commit``: forwarded as is."""
+        """A message published with ``publish_on_commit``: forwarded as is, if ``may_see``."""
+        if not self.may_see(message):
+            return
         await self.send_json(
             {"type": message["event"], "payload": message["payload"], "request_id": message.get("request_id")}
         )
 
 
-def publish_on_commit(tenant_id: int, channel: str, event: str, payload: dict[str, Any]) -> None:
+def publish_on_commit(
+    tenant_id: int,
+    channel: str,
+    event: str,
+    payload: dict[str, Any],
+    *,
+    site_id: int | None = None,
+    site_scoped: bool = False,
+) -> None:
     """Send ``event`` to every socket of the tenant's channel once the transaction commits.
 
+    An event about a site (``site_id`` given, or ``site_scoped`` for one that may have no
+    site) reaches only the sockets whose person may see that site; a site-scoped event
+    without a site only those who see every site.
     The correlation id of the request or task that caused it travels in the message.
     The payload is reduced to plain JSON types now (dates, decimals and uuids as
     strings), so a value the channel layer cannot carry fails here, inside the
@@ -207,6 +246,8 @@ def publish_on_commit(tenant_id: int, channel: str, event: str, payload: dict[st
     """
     plain = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
     message = {"type": "event.message", "event": event, "payload": plain, "request_id": context.current_request_id()}
+    if site_scoped or site_id is not None:
+        message["site_id"] = site_id
     group = tenant_group(tenant_id, channel)
 
     def send() -> None:

@@ -6,7 +6,6 @@ binding, rotation, revocation) live here only.
 
 from __future__ import annotations
 
-import io
 import secrets
 import time
 import uuid
@@ -26,9 +25,8 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import connections, transaction
 from django.utils import timezone
-from PIL import Image, UnidentifiedImageError
 
-from apps.core import tenancy
+from apps.core import tenancy, uploads
 from apps.core.errors import AuthenticationFailed, DomainError, Throttled
 from apps.sites.selectors import sees_all_sites
 from apps.tenants.models import Tenant
@@ -341,63 +339,15 @@ def ensure_seed_roles() -> dict[str, Role]:
 
 # --- Reference photos ----------------------------------------------------------------------
 
-# The only Pillow decoders an upload is offered to.
-_PHOTO_DECODERS = ["JPEG", "PNG", "WEBP"]
-# Formats accepted, as Pillow names them, and the suffix the stored file gets (which
-# ``selectors.person_photo`` turns back into a content type). MPO is what the JPEG decoder
-# calls the JPEG files many phone cameras write (a JPEG with extra frames).
-PHOTO_FORMATS = {"JPEG": ".jpg", "MPO": ".jpg", "PNG": ".png", "WEBP": ".webp"}
-# Longest side accepted, in pixels. Checked from the header, before any pixel is decoded,
-# so a small file that would decompress into a huge bitmap is refused cheaply.
-PHOTO_MAX_SIDE = 6000
-
-
-def _invalid_image(message: str = "The file is not a JPEG, PNG or WebP image.") -> DomainError:
-    return DomainError(message, code="invalid_image", details={"field": "photo"})
-
 
 def _read_photo(upload: File) -> tuple[bytes, str]:
     """The upload's bytes and the suffix of its format, after checking size, type and dimensions.
 
-    The type comes from what Pillow finds in the bytes, never from the file name or the
-    content type the client declared.
+    The type comes from what Pillow finds in the bytes (``apps.core.uploads.check_image``),
+    never from the file name or the content type the client declared.
     """
-    limit = settings.PERSON_PHOTO_MAX_BYTES
-    too_large = DomainError(
-        f"Photos up to {limit} bytes are accepted.",
-        code="file_too_large",
-        details={"field": "photo", "max_bytes": limit},
-    )
-    if upload.size is not None and upload.size > limit:
-        raise too_large
-    upload.seek(0)
-    data = upload.read(limit + 1)
-    if len(data) > limit:
-        raise too_large
-    try:
-        with Image.open(io.BytesIO(data), formats=_PHOTO_DECODERS) as image:
-            width, height = image.size
-            if max(width, height) > PHOTO_MAX_SIDE:
-                raise DomainError(
-                    f"Photos up to {PHOTO_MAX_SIDE} pixels a side are accepted; this one is {width}x{height}.",
-                    code="image_too_large",
-                    details={"field": "photo", "max_side": PHOTO_MAX_SIDE, "width": width, "height": height},
-                )
-            suffix = PHOTO_FORMATS[str(image.format)]
-            image.verify()
-        # verify() checks structure only (and little for JPEG); decoding finds truncated data.
-        with Image.open(io.BytesIO(data), formats=_PHOTO_DECODERS) as image:
-            image.load()
-    except Image.DecompressionBombError as exc:
-        raise DomainError(
-            "The image is too large once decoded.",
-            code="image_too_large",
-            details={"field": "photo", "max_side": PHOTO_MAX_SIDE},
-        ) from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, IndexError, TypeError, KeyError) as exc:
-        # Pillow reports damaged files through any of these, depending on the format plugin.
-        raise _invalid_image() from exc
-    return data, suffix
+    data = uploads.read_limited(upload, settings.PERSON_PHOTO_MAX_BYTES, field="photo")
+    return data, uploads.check_image(data, field="photo").suffix
 
 
 def _replace_photo_name(person: Person, name: str) -> None:
@@ -417,7 +367,7 @@ def _replace_photo_name(person: Person, name: str) -> None:
 def set_person_photo(person: Person, upload: File, *, by: Person | None = None) -> Person:
     """Set or replace a person's reference photo (used for face match).
 
-    Accepts JPEG, PNG or WebP up to ``PERSON_PHOTO_MAX_BYTES`` and ``PHOTO_MAX_SIDE``
+    Accepts JPEG, PNG or WebP up to ``PERSON_PHOTO_MAX_BYTES`` and ``uploads.MAX_IMAGE_SIDE``
     pixels a side, checked by opening the bytes with Pillow. Raises ``file_too_large``,
     ``invalid_image`` or ``image_too_large`` and writes nothing then. The file is stored
     under a random name (the client's name is never used); a replaced file is deleted

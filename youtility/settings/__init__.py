@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "apps.assets",
     "apps.checklists",
     "apps.noc",
+    "apps.helpdesk",
+    "apps.notifications",
     "apps.console",
 ]
 
@@ -184,6 +186,26 @@ LOGIN_IP_SLOWDOWN_AFTER = env_int("LOGIN_IP_SLOWDOWN_AFTER", 20)
 LOGIN_IP_LOCKOUT_AFTER = env_int("LOGIN_IP_LOCKOUT_AFTER", 50)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900)
 
+# --- E-mail and notifications ---------------------------------------------------------------
+# Locally e-mails are printed by the worker; production sends through SMTP.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Youtility <noreply@youtility.local>")
+# Links in e-mails point here.
+CONSOLE_BASE_URL = env_str("CONSOLE_BASE_URL", "http://127.0.0.1:8000")
+# Whether a tenant admin may let a webhook reach private addresses (the receiver on the
+# same network). Off in production unless the operator decides otherwise: a tenant admin
+# must not be able to probe the installation's internal network.
+WEBHOOK_ALLOW_PRIVATE_NETWORK_OPT_IN = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORK_OPT_IN", not PRODUCTION)
+
 # --- Requests -----------------------------------------------------------------------------
 # Bodies above this are refused with 413 before anything parses them; uploads get their
 # own, larger limits in the endpoints that accept files.
@@ -197,6 +219,9 @@ UPLOAD_BODY_LIMITS = {
     r"/api/v1/imports/": 10 * 1024 * 1024 + 64 * 1024,
     r"/api/v1/people/[^/]+/photo/$": PERSON_PHOTO_MAX_BYTES + 64 * 1024,
     r"/admin/people/person/(add|[^/]+/change)/$": PERSON_PHOTO_MAX_BYTES + 64 * 1024,
+    # A new ticket with up to 5 photos, and one file added to a ticket (under nginx's 25 MB).
+    r"/api/v1/tickets/$": 24 * 1024 * 1024,
+    r"/api/v1/tickets/[0-9]+/attachments/$": 20 * 1024 * 1024 + 64 * 1024,
 }
 # Number of trusted reverse proxies in front of the app (nginx locally): the client
 # address is taken from X-Forwarded-For only that many hops back.
@@ -238,6 +263,17 @@ SPECTACULAR_SETTINGS = {
         "LookupKindEnum": "apps.tenants.models.Lookup.Kind",
         "AssetKindEnum": "apps.assets.models.Asset.Kind",
         "ChecklistKindEnum": "apps.checklists.models.Checklist.Kind",
+        "AssetStatusEnum": "apps.assets.models.Asset.Status",
+        "WebhookDeliveryStatusEnum": "apps.notifications.models.WebhookDelivery.Status",
+        "NotificationStatusEnum": "apps.notifications.models.NotificationLog.Status",
+        "AlertStatusEnum": "apps.noc.models.Alert.Status",
+        "AlertTypeEnum": "apps.noc.models.Alert.Type",
+        "AlertSeverityEnum": "apps.noc.models.Alert.Severity",
+        "TicketStatusEnum": "apps.helpdesk.models.Status",
+        "TicketPriorityEnum": "apps.helpdesk.models.Priority",
+        "TicketSourceEnum": "apps.helpdesk.models.Ticket.Source",
+        "TicketEventKindEnum": "apps.helpdesk.models.TicketEvent.Kind",
+        "AttachmentKindEnum": "apps.core.models.Attachment.Kind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -342,4 +378,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "people.purge_expired_refresh_tokens",
         "schedule": crontab(hour="3", minute="17"),
     },
+    # Unacknowledged alerts past their severity's delay move up a level.
+    "escalate-alerts": {"task": "noc.escalate_alerts", "schedule": crontab()},
+    # Tickets waiting at their level past the next rule's wait escalate; overdue ones breach.
+    "helpdesk-escalate-tickets": {"task": "helpdesk.escalate_tickets", "schedule": crontab()},
+    "helpdesk-check-sla": {"task": "helpdesk.check_sla", "schedule": crontab()},
+    # Notifications and webhook deliveries whose task was lost are queued again.
+    "notifications-redispatch-due": {"task": "notifications.redispatch_due", "schedule": crontab(minute="*")},
+    "notifications-purge-old": {"task": "notifications.purge_old", "schedule": crontab(hour="3", minute="41")},
 }

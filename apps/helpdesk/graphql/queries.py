@@ -1,0 +1,126 @@
+"""Ticket, escalation-rule and SLA-policy queries, scoped like REST (``selectors``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import graphene
+from django.db.models import Prefetch, QuerySet
+from graphql import GraphQLError
+
+from apps.checklists.graphql.prefetch import selected_paths
+from apps.core.graphql import require_user
+from apps.core.models import Attachment
+from apps.helpdesk import selectors
+from apps.helpdesk.filtersets import EscalationRuleFilterSet, SlaPolicyFilterSet, TicketFilterSet
+from apps.helpdesk.models import Ticket, TicketComment, TicketEvent
+
+from .types import EscalationRuleType, SlaPolicyType, TicketPriority, TicketStatus, TicketType
+
+MAX_PAGE = 200
+
+
+def require_any(info: Any, capabilities: tuple[str, ...]) -> Any:
+    user = require_user(info)
+    if not selectors.has_any(user, capabilities):
+        raise GraphQLError("You do not have permission to do this.", extensions={"code": "permission_denied"})
+    return user
+
+
+def _filtered(filterset_class: Any, queryset: QuerySet[Any], data: dict[str, Any]) -> QuerySet[Any]:
+    filterset = filterset_class(data={k: v for k, v in data.items() if v is not None}, queryset=queryset)
+    if not filterset.is_valid():
+        raise GraphQLError(
+            "The filter is not valid.",
+            extensions={"code": "invalid_filter", "details": filterset.errors.get_json_data()},
+        )
+    return filterset.qs
+
+
+def ticket_lookups(info: Any) -> list[Prefetch]:
+    """Prefetches for the nested lists the query selects, one query each."""
+    paths = selected_paths(info)
+    lookups: list[Prefetch] = []
+    if "comments" in paths:
+        comments = TicketComment.objects.select_related("author").order_by("created_at", "pk")
+        lookups.append(Prefetch("comments", queryset=comments))
+    if "attachments" in paths:
+        lookups.append(Prefetch("attachments", queryset=Attachment.objects.order_by("created_at", "pk")))
+    if "history" in paths:
+        events = TicketEvent.objects.select_related("actor").order_by("created_at", "pk")
+        lookups.append(Prefetch("events", queryset=events))
+    return lookups
+
+
+def _values(values: Any) -> list[str] | None:
+    return [getattr(value, "value", value) for value in values] if values else None
+
+
+class TicketQueries(graphene.ObjectType):
+    tickets = graphene.List(
+        graphene.NonNull(TicketType),
+        required=True,
+        description="Tickets the caller may see, newest first (tickets.manage, jobs.perform or client.portal).",
+        status=graphene.List(graphene.NonNull(TicketStatus)),
+        site_id=graphene.ID(),
+        category_id=graphene.ID(),
+        priority=graphene.List(graphene.NonNull(TicketPriority)),
+        assignee_person_id=graphene.ID(),
+        assignee_team_id=graphene.ID(),
+        created_from=graphene.DateTime(description="Created at or after."),
+        created_to=graphene.DateTime(description="Created before."),
+        number=graphene.String(description="NORTH#12, or 12 for that number at any site."),
+        first=graphene.Int(default_value=50, description=f"Page size, at most {MAX_PAGE}."),
+        offset=graphene.Int(default_value=0),
+    )
+    ticket = graphene.Field(TicketType, id=graphene.ID(required=True), description="One ticket the caller may see.")
+    escalation_rules = graphene.List(
+        graphene.NonNull(EscalationRuleType),
+        required=True,
+        description="The escalation matrix (tickets.manage or admin.manage).",
+        category_id=graphene.ID(),
+        default=graphene.Boolean(description="Only the default matrix."),
+    )
+    sla_policies = graphene.List(
+        graphene.NonNull(SlaPolicyType),
+        required=True,
+        description="SLA policies (tickets.manage or admin.manage).",
+        category_id=graphene.ID(),
+        priority=TicketPriority(),
+    )
+
+    @staticmethod
+    def resolve_tickets(root: Any, info: Any, first: int = 50, offset: int = 0, **filters: Any) -> Any:
+        user = require_any(info, selectors.READ_CAPABILITIES)
+        if not 0 < first <= MAX_PAGE or offset < 0:
+            raise GraphQLError(f"first is 1-{MAX_PAGE} and offset at least 0.", extensions={"code": "invalid_page"})
+        data = {
+            "status": _values(filters.get("status")),
+            "site": filters.get("site_id"),
+            "category": filters.get("category_id"),
+            "priority": _values(filters.get("priority")),
+            "assignee_person": filters.get("assignee_person_id"),
+            "assignee_team": filters.get("assignee_team_id"),
+            "created_from": filters["created_from"].isoformat() if filters.get("created_from") else None,
+            "created_to": filters["created_to"].isoformat() if filters.get("created_to") else None,
+            "number": filters.get("number"),
+        }
+        queryset = _filtered(TicketFilterSet, selectors.tickets_for(user), data)
+        return list(queryset.prefetch_related(*ticket_lookups(info))[offset : offset + first])
+
+    @staticmethod
+    def resolve_ticket(root: Any, info: Any, id: str) -> Ticket:
+        user = require_any(info, selectors.READ_CAPABILITIES)
+        return selectors.get_ticket_for(user, id, prefetch=ticket_lookups(info))
+
+    @staticmethod
+    def resolve_escalation_rules(root: Any, info: Any, category_id: Any = None, default: Any = None) -> Any:
+        require_any(info, selectors.RULES_CAPABILITIES)
+        data = {"category": category_id, "default": default}
+        return list(_filtered(EscalationRuleFilterSet, selectors.escalation_rules(), data))
+
+    @staticmethod
+    def resolve_sla_policies(root: Any, info: Any, category_id: Any = None, priority: Any = None) -> Any:
+        require_any(info, selectors.RULES_CAPABILITIES)
+        data = {"category": category_id, "priority": getattr(priority, "value", priority)}
+        return list(_filtered(SlaPolicyFilterSet, selectors.sla_policies(), data))

@@ -1,0 +1,128 @@
+"""Alert and maintenance-window queries: the REST filters, scoped to the caller's sites."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import graphene
+from graphql import FieldNode, FragmentSpreadNode, GraphQLError, InlineFragmentNode, SelectionSetNode
+
+from apps.core.graphql import require_capability, require_user
+from apps.noc import selectors
+from apps.noc.filtersets import AlertFilterSet, MaintenanceWindowFilterSet
+
+from .types import AlertSeverity, AlertStatus, AlertType, AlertTypeEnum, MaintenanceWindowType
+
+MAX_PAGE = 500
+WINDOW_READERS = ("noc.view", "noc.manage", "sites.manage")
+
+
+def require_any(info: Any, capabilities: tuple[str, ...]) -> Any:
+    user = require_user(info)
+    if not any(user.has_capability(code) for code in capabilities):
+        raise GraphQLError("You do not have permission to do this.", extensions={"code": "permission_denied"})
+    return user
+
+
+def selects(info: Any, name: str) -> bool:
+    """Whether the field being resolved selects the sub-field ``name`` (through fragments)."""
+
+    def walk(selection_set: SelectionSetNode | None) -> bool:
+        if selection_set is None:
+            return False
+        for node in selection_set.selections:
+            if isinstance(node, FieldNode) and node.name.value == name:
+                return True
+            if isinstance(node, InlineFragmentNode) and walk(node.selection_set):
+                return True
+            if isinstance(node, FragmentSpreadNode):
+                fragment = info.fragments.get(node.name.value)
+                if fragment is not None and walk(fragment.selection_set):
+                    return True
+        return False
+
+    return any(walk(node.selection_set) for node in info.field_nodes)
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, list):
+        return [getattr(item, "value", item) for item in value]
+    return getattr(value, "value", value)
+
+
+def _page(filterset_class: Any, queryset: Any, data: dict[str, Any], first: int, offset: int) -> Any:
+    if not 0 < first <= MAX_PAGE or offset < 0:
+        raise GraphQLError(f"first is 1-{MAX_PAGE} and offset at least 0.", extensions={"code": "invalid_page"})
+    filterset = filterset_class(
+        {key: _value(value) for key, value in data.items() if value is not None}, queryset=queryset
+    )
+    if not filterset.is_valid():
+        raise GraphQLError(
+            "The filter is not valid.",
+            extensions={"code": "invalid_filter", "details": filterset.errors.get_json_data()},
+        )
+    return filterset.qs[offset : offset + first]
+
+
+class NocQueries(graphene.ObjectType):
+    alerts = graphene.List(
+        graphene.NonNull(AlertType),
+        required=True,
+        description="Alerts of the caller's sites, newest first (needs noc.view).",
+        status=graphene.List(graphene.NonNull(AlertStatus)),
+        open=graphene.Boolean(description="Only open (true) or only resolved (false) alerts."),
+        site_id=graphene.ID(),
+        type=graphene.List(graphene.NonNull(AlertTypeEnum)),
+        severity=graphene.List(graphene.NonNull(AlertSeverity)),
+        assigned_to=graphene.ID(),
+        created_after=graphene.DateTime(description="First raised at or after."),
+        created_before=graphene.DateTime(description="First raised before."),
+        first=graphene.Int(default_value=100, description=f"Page size, at most {MAX_PAGE}."),
+        offset=graphene.Int(default_value=0),
+    )
+    alert = graphene.Field(
+        AlertType,
+        id=graphene.ID(required=True),
+        description="One alert with its timeline; null when the caller may not see it (needs noc.view).",
+    )
+    maintenance_windows = graphene.List(
+        graphene.NonNull(MaintenanceWindowType),
+        required=True,
+        description="Maintenance windows of the caller's sites (needs noc.view, noc.manage or sites.manage).",
+        site_id=graphene.ID(),
+        active_at=graphene.DateTime(description="Only windows in force at this moment."),
+        first=graphene.Int(default_value=100),
+        offset=graphene.Int(default_value=0),
+    )
+
+    @staticmethod
+    def resolve_alerts(
+        root: object,
+        info: graphene.ResolveInfo,
+        site_id: Any = None,
+        first: int = 100,
+        offset: int = 0,
+        **filters: Any,
+    ) -> Any:
+        user = require_capability(info, "noc.view")
+        queryset = selectors.alerts_for(user, with_timeline=selects(info, "timeline"))
+        return _page(AlertFilterSet, queryset, {"site": site_id, **filters}, first, offset)
+
+    @staticmethod
+    def resolve_alert(root: object, info: graphene.ResolveInfo, id: str) -> Any:
+        user = require_capability(info, "noc.view")
+        pk = selectors.parse_pk(id)
+        return selectors.alerts_for(user, with_timeline=True).filter(pk=pk).first() if pk is not None else None
+
+    @staticmethod
+    def resolve_maintenance_windows(
+        root: object,
+        info: graphene.ResolveInfo,
+        site_id: Any = None,
+        active_at: Any = None,
+        first: int = 100,
+        offset: int = 0,
+    ) -> Any:
+        user = require_any(info, WINDOW_READERS)
+        data = {"site": site_id, "active_at": active_at}
+        return _page(MaintenanceWindowFilterSet, selectors.windows_for(user), data, first, offset)
