@@ -179,6 +179,13 @@ class AddressRefused(Exception):
         self.reason = reason
 
 
+def describe_refusal(host: str, refusal: AddressRefused) -> str:
+    """``10.0.0.5 is a private address``, or ``intranet resolves to 10.0.0.5, a private address``."""
+    if host.strip("[]") == refusal.address:
+        return str(refusal)
+    return f"{host} resolves to {refusal.address}, a {refusal.reason.replace('_', '-')} address"
+
+
 class ResolutionFailed(Exception):
     """The host name did not resolve."""
 
@@ -231,7 +238,7 @@ def check_registration(url: object, *, allow_private_network: bool) -> Target:
         checked_addresses(target, allow_private_network=False)
     except AddressRefused as exc:
         raise UrlError(
-            f"{target.host} points to {exc}; webhooks go to public addresses unless the webhook allows "
+            f"{describe_refusal(target.host, exc)}: webhooks go to public addresses unless the webhook allows "
             "private networks.",
             code="private_address",
             details={"field": "url", "address": exc.address, "reason": exc.reason},

@@ -145,8 +145,8 @@ def post(target: Target, *, body: bytes, headers: dict[str, str], allow_private_
     except netguard.AddressRefused as exc:
         return _failure(
             "private_address",
-            f"Refused without connecting: {target.host} resolves to {exc}, and this webhook does not allow "
-            "private networks.",
+            f"Refused without connecting: {netguard.describe_refusal(target.host, exc)}; this webhook does not "
+            "allow private networks.",
             started,
             retryable=False,
         )
