@@ -1,4 +1,5 @@
-"""GraphQL helpers shared by every app's schema: authentication and capability checks.
+"""GraphQL helpers shared by every app's schema: authentication and capability checks, and
+which nested fields a query selects (so resolvers prefetch exactly those relations).
 
 A ``DomainError`` raised in a resolver needs no handling here: the view renders it with
 its code (``extensions.code``) and details, like REST does.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import FieldNode, FragmentSpreadNode, GraphQLError, InlineFragmentNode, SelectionSetNode
 
 
 def require_user(info: Any) -> Any:
@@ -23,3 +24,32 @@ def require_capability(info: Any, capability: str) -> Any:
     if not user.has_capability(capability):
         raise GraphQLError("You do not have permission to do this.", extensions={"code": "permission_denied"})
     return user
+
+
+def selected_paths(info: Any) -> frozenset[str]:
+    """Dotted paths of the object fields selected under the field being resolved
+    (``versions``, ``versions.sections``, ``versions.sections.items`` …), through fragments.
+
+    ``@skip``/``@include`` are not evaluated: a skipped field is prefetched all the same.
+    """
+    paths: set[str] = set()
+    for node in info.field_nodes:
+        _collect(node.selection_set, info.fragments, "", paths)
+    return frozenset(paths)
+
+
+def _collect(selection_set: SelectionSetNode | None, fragments: dict[str, Any], prefix: str, paths: set[str]) -> None:
+    if selection_set is None:
+        return
+    for node in selection_set.selections:
+        if isinstance(node, FieldNode):
+            if node.selection_set is not None:
+                path = f"{prefix}{node.name.value}"
+                paths.add(path)
+                _collect(node.selection_set, fragments, f"{path}.", paths)
+        elif isinstance(node, InlineFragmentNode):
+            _collect(node.selection_set, fragments, prefix, paths)
+        elif isinstance(node, FragmentSpreadNode):
+            fragment = fragments.get(node.name.value)
+            if fragment is not None:
+                _collect(fragment.selection_set, fragments, prefix, paths)

@@ -11,9 +11,9 @@ from graphql import GraphQLError
 from apps.checklists import selectors, services
 from apps.checklists.capabilities import WRITE_CAPABILITIES
 from apps.checklists.models import Checklist, ChecklistVersion, Question
-from apps.core.graphql import require_user
+from apps.core.graphql import require_user, selected_paths
 
-from .prefetch import checklist_lookups, selected_paths, version_lookups
+from .prefetch import checklist_lookups, version_lookups
 from .types import (
     AnswerTypeEnum,
     AttachmentRuleEnum,

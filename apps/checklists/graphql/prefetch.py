@@ -12,38 +12,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Prefetch
-from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
 
 from apps.checklists.models import ChecklistItem, ChecklistSection, ChecklistVersion
-
-
-def selected_paths(info: Any) -> frozenset[str]:
-    """Dotted paths of the object fields selected under the field being resolved
-    (``versions``, ``versions.sections``, ``versions.sections.items`` …), through fragments.
-
-    ``@skip``/``@include`` are not evaluated: a skipped field is prefetched all the same.
-    """
-    paths: set[str] = set()
-    for node in info.field_nodes:
-        _collect(node.selection_set, info.fragments, "", paths)
-    return frozenset(paths)
-
-
-def _collect(selection_set: SelectionSetNode | None, fragments: dict[str, Any], prefix: str, paths: set[str]) -> None:
-    if selection_set is None:
-        return
-    for node in selection_set.selections:
-        if isinstance(node, FieldNode):
-            if node.selection_set is not None:
-                path = f"{prefix}{node.name.value}"
-                paths.add(path)
-                _collect(node.selection_set, fragments, f"{path}.", paths)
-        elif isinstance(node, InlineFragmentNode):
-            _collect(node.selection_set, fragments, prefix, paths)
-        elif isinstance(node, FragmentSpreadNode):
-            fragment = fragments.get(node.name.value)
-            if fragment is not None:
-                _collect(fragment.selection_set, fragments, prefix, paths)
 
 
 def _items() -> Any:

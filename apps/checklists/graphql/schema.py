@@ -10,10 +10,10 @@ from graphql import GraphQLError
 from apps.checklists import selectors
 from apps.checklists.capabilities import READ_CAPABILITIES
 from apps.checklists.filtersets import ChecklistFilterSet, QuestionFilterSet
-from apps.core.graphql import require_user
+from apps.core.graphql import require_user, selected_paths
 
 from .mutations import ChecklistMutations
-from .prefetch import checklist_lookups, selected_paths
+from .prefetch import checklist_lookups
 from .types import AnswerTypeEnum, ChecklistKindEnum, ChecklistType, QuestionType
 
 NEEDS_READ = f"needs {' or '.join(READ_CAPABILITIES)}"

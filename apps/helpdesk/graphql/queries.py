@@ -8,8 +8,7 @@ import graphene
 from django.db.models import Prefetch, QuerySet
 from graphql import GraphQLError
 
-from apps.checklists.graphql.prefetch import selected_paths
-from apps.core.graphql import require_user
+from apps.core.graphql import require_user, selected_paths
 from apps.core.models import Attachment
 from apps.helpdesk import selectors
 from apps.helpdesk.filtersets import EscalationRuleFilterSet, SlaPolicyFilterSet, TicketFilterSet
