@@ -1,0 +1,34 @@
+"""Template helpers of the console: the navigation, by the same capabilities as the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.urls import reverse
+
+from apps.console.access import ALERTS_READ, TICKETS_READ, may
+
+register = template.Library()
+
+#: (label, url name, capabilities needed; empty: everyone signed in, path prefix marking it current)
+NAV = [
+    ("Home", "console:home", (), None),
+    ("Alerts", "console:alerts", ALERTS_READ, "/noc/"),
+    ("Tickets", "console:tickets", TICKETS_READ, "/tickets/"),
+]
+
+
+@register.simple_tag(takes_context=True)
+def console_nav(context: Any) -> list[dict[str, Any]]:
+    """The links of the header the signed-in person may follow."""
+    request = context["request"]
+    user = request.user
+    links = []
+    for label, name, capabilities, prefix in NAV:
+        if capabilities and not may(user, capabilities):
+            continue
+        url = reverse(name)
+        current = request.path.startswith(prefix) if prefix else request.path == url
+        links.append({"label": label, "url": url, "current": current})
+    return links
