@@ -81,7 +81,11 @@ def _forms(person: Any, alert: Alert, bound: tuple[str, Any] | None = None) -> d
     if alert.status in services.TRANSITIONS["acknowledge"]:
         factories["acknowledge"] = lambda data: AlertNoteForm(data, prefix="acknowledge")
     if alert.status in services.TRANSITIONS["assign"]:
-        people = choices.people_seeing(person, alert.site)
+        people = [
+            candidate
+            for candidate in choices.people_seeing(person, alert.site)
+            if any(candidate.has_capability(code) for code in services.RESPONDER_CAPABILITIES)
+        ]
         factories["assign"] = lambda data: AlertAssignForm(data, prefix="assign", people=people)
     if alert.status in services.TRANSITIONS["resolve"]:
         factories["resolve"] = lambda data: AlertRequiredNoteForm(data, prefix="resolve")

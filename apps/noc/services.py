@@ -334,16 +334,28 @@ def acknowledge_alert(actor: Any, alert: Alert, *, note: str = "") -> Alert:
         return alert
 
 
+# Who may be given an alert: operators, supervisors and guards in the field.
+RESPONDER_CAPABILITIES = ("noc.view", "noc.manage", "jobs.perform", "tickets.manage")
+
+
 def assign_alert(actor: Any, alert: Alert, *, assignee_id: Any, note: str = "") -> Alert:
     """Hand the alert to a person of the tenant who may see its site (and whom ``actor``
     may see); acknowledges it if nobody had. ``unknown_assignee`` when there is no such
-    active person, ``assignee_cannot_see_site`` when they may not see the alert's site."""
+    active person, ``assignee_cannot_respond`` for a client's viewer, ``assignee_cannot_see_site``
+    when they may not see the alert's site."""
     note = _note(note)
     pk = parse_pk(assignee_id) if not isinstance(assignee_id, bool) else None
     assignee = people_selectors.get_person_for(actor, pk) if pk is not None else None
     if assignee is None or not assignee.is_active:
         raise AlertError(
             f"No active person {assignee_id} you may assign to.", code="unknown_assignee", details={"field": "assignee"}
+        )
+    if not any(assignee.has_capability(code) for code in RESPONDER_CAPABILITIES):
+        # A client's viewer may see the site but does not respond to its alarms.
+        raise AlertError(
+            f"{assignee.name} does not respond to alerts (no operations or field role).",
+            code="assignee_cannot_respond",
+            details={"field": "assignee"},
         )
     with transaction.atomic(using=tenancy.db_alias()):
         alert = _locked(alert)

@@ -470,12 +470,12 @@ def test_assign_offers_the_people_who_may_see_the_site(
     def names(response: Any) -> list[str]:
         return [label for _, label in options(response, "assign-person")]
 
-    # The rule of assign_alert: people the actor may see who may see NORTH themselves. Not
-    # the south guard; for the supervisor not the admin or the client viewer either (based
-    # nowhere the supervisor works); for the admin, who sees everyone, also the client
-    # viewer, whose client owns NORTH.
+    # The rule of assign_alert: people the actor may see who may see NORTH themselves and
+    # respond to alerts. Not the south guard; for the supervisor not the admin either (based
+    # nowhere the supervisor works); never the client viewer, whose client owns NORTH but who
+    # does not respond to alarms.
     assert names(as_supervisor) == ["Choose a person", "Guard", "Supervisor", "Wendy Watcher"]
-    assert names(page) == ["Choose a person", "Admin", "Client", "Guard", "Supervisor", "Wendy Watcher"]
+    assert names(page) == ["Choose a person", "Admin", "Guard", "Supervisor", "Wendy Watcher"]
 
     response = as_admin.post(alert_path(sos), {"action": "assign", "assign-person": tenant_a_guard.person.pk})
 

@@ -335,12 +335,14 @@ def test_assigning_to_someone_who_may_not_see_the_site_is_refused(
 ) -> None:
     alert = alerts["sos"]  # at north
     south_guard = make_persona(tenant_a, "guard", login="southguard", home_site_id=world.south.pk)
+    viewer = make_persona(tenant_a, "client_viewer", login="viewer", home_site_id=world.north.pk)
     with tenant_context(tenant_a):
         gone = create_person(login="gone", name="Gone", password=None, roles=["guard"], home_site_id=world.north.pk)
         Person.objects.filter(pk=gone.pk).update(is_active=False)
     before = state(tenant_a, alert)
     cases = [
         (tenant_a_admin, south_guard.person.pk, "assignee_cannot_see_site"),
+        (tenant_a_admin, viewer.person.pk, "assignee_cannot_respond"),  # a client's viewer
         (tenant_a_admin, tenant_b_guard.person.pk, "unknown_assignee"),  # another tenant: nobody
         (tenant_a_admin, gone.pk, "unknown_assignee"),
         (tenant_a_admin, 10**12, "unknown_assignee"),
