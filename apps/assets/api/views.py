@@ -18,10 +18,10 @@ from apps.assets import qr, selectors, services
 from apps.assets.filtersets import AssetFilterSet
 from apps.assets.models import Asset
 from apps.core.api.autocomplete import AutocompleteMixin
+from apps.core.api.permissions import ReadWriteCapability
 from apps.core.errors import NotFound
 
 from . import serializers as s
-from .permissions import ReadWriteCapability
 
 
 class FirstRendererNegotiation(BaseContentNegotiation):

@@ -11,13 +11,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.checklists import selectors, services
+from apps.checklists.capabilities import READ_CAPABILITIES, WRITE_CAPABILITIES
 from apps.checklists.filtersets import ChecklistFilterSet, QuestionFilterSet
 from apps.checklists.validation import validate_answers
 from apps.core.api.autocomplete import AutocompleteMixin
+from apps.core.api.permissions import ReadWriteCapability
 from apps.core.errors import NotFound
 
 from . import serializers as s
-from .permissions import ChecklistPermission
 
 
 class QuestionViewSet(AutocompleteMixin, viewsets.ModelViewSet):
@@ -26,7 +27,8 @@ class QuestionViewSet(AutocompleteMixin, viewsets.ModelViewSet):
     queryset = selectors.questions()
     serializer_class = s.QuestionSerializer
     filterset_class = QuestionFilterSet
-    permission_classes = [ChecklistPermission]
+    permission_classes = [ReadWriteCapability]
+    required_capabilities = {"read": READ_CAPABILITIES, "write": WRITE_CAPABILITIES}
     ordering_fields = ["code", "text"]
     autocomplete_fields = ("code", "text")
     read_actions = ("autocomplete",)
@@ -73,7 +75,8 @@ class ChecklistViewSet(
     queryset = selectors.checklists()
     serializer_class = s.ChecklistSerializer
     filterset_class = ChecklistFilterSet
-    permission_classes = [ChecklistPermission]
+    permission_classes = [ReadWriteCapability]
+    required_capabilities = {"read": READ_CAPABILITIES, "write": WRITE_CAPABILITIES}
     ordering_fields = ["code", "name"]
     read_actions = ("validate",)
 

@@ -18,31 +18,18 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser, MultiPartParser
-from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.core import attachments
 from apps.core.api.pagination import StandardPagination
+from apps.core.api.permissions import ReadWriteCapability
 from apps.helpdesk import selectors, services
 from apps.helpdesk.filtersets import EscalationRuleFilterSet, SlaPolicyFilterSet, TicketFilterSet
 from apps.helpdesk.models import EscalationRule, SlaPolicy, Ticket
 from apps.people.models import Person
 
 from . import serializers as s
-
-
-class AnyCapability(BasePermission):
-    """``required_capabilities = {"read": (...), "write": (...)}``: any one of them will do."""
-
-    message = "You do not have permission to do this."
-
-    def has_permission(self, request: Any, view: Any) -> bool:
-        user = request.user
-        if user is None or not getattr(user, "is_authenticated", False):
-            return False
-        needed = view.required_capabilities["read" if request.method in SAFE_METHODS else "write"]
-        return selectors.has_any(user, needed)
 
 
 class FileNegotiation(DefaultContentNegotiation):
@@ -66,7 +53,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     queryset = Ticket.objects.all()  # the model, for schema and isolation discovery; rows come from get_queryset
     serializer_class = s.TicketSerializer
     filterset_class = TicketFilterSet
-    permission_classes = [AnyCapability]
+    permission_classes = [ReadWriteCapability]
     required_capabilities = {"read": selectors.READ_CAPABILITIES, "write": ("tickets.manage", "jobs.perform")}
     parser_classes = [JSONParser, MultiPartParser]
     ordering_fields = ["created_at", "sla_due_at", "escalation_level"]
@@ -202,7 +189,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
 
 
 class _ConfigViewSet(viewsets.ModelViewSet):
-    permission_classes = [AnyCapability]
+    permission_classes = [ReadWriteCapability]
     required_capabilities = {"read": selectors.RULES_CAPABILITIES, "write": selectors.RULES_CAPABILITIES}
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 

@@ -17,12 +17,12 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.core.api.permissions import ReadWriteCapability
 from apps.noc import selectors, services
 from apps.noc.filtersets import AlertFilterSet, MaintenanceWindowFilterSet
 from apps.noc.models import Alert, MaintenanceWindow
 
 from . import serializers as s
-from .permissions import CapabilityPermission
 
 ACTION_ERRORS = (
     "Errors: `invalid_transition` (409: the alert's status does not allow it), `note_too_long` "
@@ -40,9 +40,8 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Alert.objects.all()  # the model, for schema and isolation discovery; rows come from get_queryset
     serializer_class = s.AlertSerializer
     filterset_class = AlertFilterSet
-    permission_classes = [CapabilityPermission]
-    read_capabilities = ("noc.view",)
-    write_capabilities = ("noc.manage",)
+    permission_classes = [ReadWriteCapability]
+    required_capabilities = {"read": ("noc.view",), "write": ("noc.manage",)}
     ordering_fields = ["first_seen_at", "last_seen_at", "occurrences", "escalation_level"]
 
     def get_queryset(self) -> QuerySet[Alert]:
@@ -121,9 +120,11 @@ class MaintenanceWindowViewSet(viewsets.ModelViewSet):
     queryset = MaintenanceWindow.objects.all()
     serializer_class = s.MaintenanceWindowSerializer
     filterset_class = MaintenanceWindowFilterSet
-    permission_classes = [CapabilityPermission]
-    read_capabilities = ("noc.view", "noc.manage", "sites.manage")
-    write_capabilities = ("noc.manage", "sites.manage")
+    permission_classes = [ReadWriteCapability]
+    required_capabilities = {
+        "read": ("noc.view", "noc.manage", "sites.manage"),
+        "write": ("noc.manage", "sites.manage"),
+    }
     ordering_fields = ["starts_at", "ends_at"]
 
     def get_queryset(self) -> QuerySet[MaintenanceWindow]:

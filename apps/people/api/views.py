@@ -18,13 +18,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.api.autocomplete import AutocompleteMixin
+from apps.core.api.permissions import ReadWriteCapability
 from apps.people import selectors, services
 from apps.people.backends import client_ip
 from apps.people.filtersets import PersonFilterSet, TeamFilterSet
 from apps.people.models import Person
 
 from . import serializers as s
-from .permissions import ReadWriteCapability
 
 
 def _pair(pair: services.TokenPair) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from rest_framework import viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.people.api.permissions import ReadWriteCapability
+from apps.core.api.permissions import ReadWriteCapability
 from apps.tenants import selectors, services
 from apps.tenants.filtersets import LookupFilterSet
 from apps.tenants.models import Lookup
