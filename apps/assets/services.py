@@ -265,6 +265,7 @@ def update_asset(actor: Any, asset: Asset, **fields: Any) -> Asset:
 
 def scrap_asset(actor: Any, asset: Asset) -> Asset:
     """Mark ``asset`` SCRAPPED. The row stays: jobs and reports that used it still point at it.
+    Its future unstarted jobs go (a scrapped asset stops its maintenance).
 
     Scrapping twice is harmless (the second call changes nothing).
     """
@@ -274,15 +275,27 @@ def scrap_asset(actor: Any, asset: Asset) -> Asset:
             locked.status = Asset.Status.SCRAPPED
             locked.save(update_fields=["status", "modified_at", "modified_by"])
             locked.refresh_from_db(fields=["version"])
+        _stop_work(locked)
         return locked
 
 
 def deactivate_asset(actor: Any, asset: Asset) -> Asset:
-    """Hide ``asset`` from pickers and new work without deleting it (what REST DELETE does)."""
+    """Hide ``asset`` from pickers and new work without deleting it (what REST DELETE does);
+    its future unstarted jobs go."""
     with transaction.atomic(using=tenancy.db_alias()):
         locked = Asset.objects.select_for_update().select_related("site").get(pk=asset.pk)
         if locked.is_active:
             locked.is_active = False
             locked.save(update_fields=["is_active", "modified_at", "modified_by"])
             locked.refresh_from_db(fields=["version"])
+        _stop_work(locked)
         return locked
+
+
+def _stop_work(asset: Asset) -> None:
+    """Remove the future unstarted jobs planned on ``asset`` (maintenance, tasks), in the
+    caller's transaction, so a scrapped or inactive asset gets no more work."""
+    # Imported here: scheduling depends on assets, not the other way round at import time.
+    from apps.scheduling.generation import stop_asset_work
+
+    stop_asset_work(asset)

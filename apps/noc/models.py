@@ -34,6 +34,7 @@ class Alert(TenantModel):
         GEOFENCE_BREACH = "GEOFENCE_BREACH", "Geofence breach"
         TOUR_MISSED = "TOUR_MISSED", "Tour missed"
         CHECKPOINT_MISSED = "CHECKPOINT_MISSED", "Checkpoint missed"
+        TASK_MISSED = "TASK_MISSED", "Task missed"
         READING_OUT_OF_RANGE = "READING_OUT_OF_RANGE", "Reading out of range"
         ATTENDANCE_MISSING = "ATTENDANCE_MISSING", "Attendance missing"
         SLA_BREACH = "SLA_BREACH", "SLA breach"

@@ -2,8 +2,8 @@
 
 A subscription (a webhook's ``events``) or a mute (a ``NotificationPreference``) names
 either one event exactly (``ticket.escalated``) or every event of a family with a prefix
-(``ticket.*``). Only families that have events are accepted: ``job.*`` becomes valid the
-day a ``job.`` event is added here.
+(``ticket.*``). Only families that have events are accepted: ``workorder.*`` becomes valid the
+day a ``workorder.`` event is added here.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ EVENTS: dict[str, str] = {
     "ticket.escalated": "A ticket moved to the next level of its escalation matrix.",
     "ticket.sla_breached": "A ticket passed its SLA due time without being resolved.",
     "ticket.comment_added": "Someone commented on a ticket.",
+    "job.missed": "A scheduled job or tour expired without being done and was auto-closed.",
+    "job.reminder": "A preventive-maintenance job is coming up.",
 }
 
 #: The test event of ``POST /api/v1/webhooks/{id}/ping/``: sent to that one webhook only,

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "apps.noc",
     "apps.helpdesk",
     "apps.notifications",
+    "apps.scheduling",
     "apps.console",
 ]
 
@@ -274,6 +275,12 @@ SPECTACULAR_SETTINGS = {
         "TicketSourceEnum": "apps.helpdesk.models.Ticket.Source",
         "TicketEventKindEnum": "apps.helpdesk.models.TicketEvent.Kind",
         "AttachmentKindEnum": "apps.core.models.Attachment.Kind",
+        "ScheduleKindEnum": "apps.scheduling.models.Kind",
+        "JobKindEnum": "apps.scheduling.models.Job.Kind",
+        "JobStatusEnum": "apps.scheduling.models.Job.Status",
+        "JobOriginEnum": "apps.scheduling.models.Job.Origin",
+        "JobPriorityEnum": "apps.scheduling.models.Priority",
+        "ScanTypeEnum": "apps.scheduling.models.ScanType",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -386,4 +393,9 @@ CELERY_BEAT_SCHEDULE = {
     # Notifications and webhook deliveries whose task was lost are queued again.
     "notifications-redispatch-due": {"task": "notifications.redispatch_due", "schedule": crontab(minute="*")},
     "notifications-purge-old": {"task": "notifications.purge_old", "schedule": crontab(hour="3", minute="41")},
+    # Schedules become jobs for the rolling window; expired jobs close; PPM reminders go out.
+    "scheduling-generate-jobs": {"task": "scheduling.generate_jobs", "schedule": crontab(minute="*/10")},
+    "scheduling-autoclose-jobs": {"task": "scheduling.autoclose_jobs", "schedule": crontab(minute="*")},
+    "scheduling-report-missed": {"task": "scheduling.report_missed", "schedule": crontab(minute="*")},
+    "scheduling-send-reminders": {"task": "scheduling.send_reminders", "schedule": crontab(minute="*")},
 }

@@ -82,7 +82,7 @@ def test_the_secret_is_not_a_field_of_a_webhook(tenant_a_admin: Any) -> None:
     [
         ({"url": "gopher://hooks.example.invalid/", "events": ["alert.*"]}, "invalid_url"),
         ({"url": "http://169.254.169.254/", "events": ["alert.*"]}, "private_address"),
-        ({"url": "https://hooks.example.invalid/", "events": ["job.*"]}, "unknown_event"),
+        ({"url": "https://hooks.example.invalid/", "events": ["workorder.*"]}, "unknown_event"),
     ],
 )
 def test_bad_input_comes_back_with_its_code(tenant_a: Any, tenant_a_admin: Any, webhook_input: Any, code: str) -> None:

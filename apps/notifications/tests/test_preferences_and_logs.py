@@ -25,7 +25,11 @@ EVENTS = [{"name": name, "description": text} for name, text in events.EVENTS.it
 
 def test_a_person_reads_and_replaces_their_own_preferences(tenant_a: Any, tenant_a_guard: Any) -> None:
     client = tenant_a_guard.client()
-    assert client.get(PREFS).json() == {"preferences": [], "events": EVENTS, "families": ["alert.*", "ticket.*"]}
+    assert client.get(PREFS).json() == {
+        "preferences": [],
+        "events": EVENTS,
+        "families": ["alert.*", "job.*", "ticket.*"],
+    }
 
     first = client.put(
         PREFS,
@@ -49,7 +53,7 @@ def test_a_person_reads_and_replaces_their_own_preferences(tenant_a: Any, tenant
 @pytest.mark.parametrize(
     ("preferences", "code"),
     [
-        ([{"event": "job.*", "muted": True}], "unknown_event"),
+        ([{"event": "workorder.*", "muted": True}], "unknown_event"),
         ([{"event": "ticket.deleted", "muted": True}], "unknown_event"),
         ([{"event": "*", "muted": True}], "unknown_event"),
         ([{"event": "ticket.*", "muted": True}, {"event": "ticket.*", "muted": False}], "duplicate_event"),

@@ -106,13 +106,13 @@ def test_bad_urls_are_refused_and_nothing_is_registered(
 
 def test_unknown_events_are_refused(tenant_a: Any, tenant_a_admin: Any) -> None:
     response = create(
-        tenant_a_admin, url="https://hooks.example.invalid/", events=["alert.*", "job.*", "ticket.closed"]
+        tenant_a_admin, url="https://hooks.example.invalid/", events=["alert.*", "workorder.*", "ticket.closed"]
     )
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["code"] == "unknown_event"
-    assert error["details"]["unknown"] == ["job.*", "ticket.closed"]
-    assert error["details"]["families"] == ["alert.*", "ticket.*"]
+    assert error["details"]["unknown"] == ["workorder.*", "ticket.closed"]
+    assert error["details"]["families"] == ["alert.*", "job.*", "ticket.*"]
     empty = create(tenant_a_admin, url="https://hooks.example.invalid/", events=[])
     assert empty.json()["error"]["code"] == "no_events"
     many = create(tenant_a_admin, url="https://hooks.example.invalid/", events=["alert.created", "alert.created"])
