@@ -15,6 +15,8 @@ from apps.notifications.graphql.schema import Queries as NotificationQueries
 from apps.people.graphql.management import PeopleMutations
 from apps.people.graphql.mutations import AuthMutations
 from apps.people.graphql.queries import PeopleQueries
+from apps.scheduling.graphql.schema import Mutations as SchedulingMutations
+from apps.scheduling.graphql.schema import Queries as SchedulingQueries
 from apps.sites.graphql.schema import Mutations as SiteMutations
 from apps.sites.graphql.schema import Queries as SiteQueries
 from apps.tenants.graphql.schema import Mutations as TenantMutations
@@ -30,6 +32,7 @@ class Query(
     NocQueries,
     HelpdeskQueries,
     NotificationQueries,
+    SchedulingQueries,
     graphene.ObjectType,
 ):
     pass
@@ -45,6 +48,7 @@ class Mutation(
     NocMutations,
     HelpdeskMutations,
     NotificationMutations,
+    SchedulingMutations,
     graphene.ObjectType,
 ):
     pass
