@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import alerts, tickets, views
+from . import alerts, jobs, tickets, views
 
 app_name = "console"
 # The alert and ticket paths are the ones the e-mails and the API's ``url`` fields link to
@@ -14,4 +14,6 @@ urlpatterns = [
     path("tickets/", tickets.ticket_list, name="tickets"),
     path("tickets/new/", tickets.ticket_create, name="ticket-create"),
     path("tickets/<int:ticket_id>/", tickets.ticket_detail, name="ticket"),
+    path("jobs/", jobs.job_board, name="jobs"),
+    path("jobs/<int:job_id>/", jobs.job_detail, name="job"),
 ]

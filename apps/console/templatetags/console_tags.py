@@ -8,6 +8,7 @@ from django import template
 from django.urls import reverse
 
 from apps.console.access import ALERTS_READ, TICKETS_READ, may
+from apps.console.jobs import JOBS_READ
 
 register = template.Library()
 
@@ -16,6 +17,7 @@ NAV = [
     ("Home", "console:home", (), None),
     ("Alerts", "console:alerts", ALERTS_READ, "/noc/"),
     ("Tickets", "console:tickets", TICKETS_READ, "/tickets/"),
+    ("Jobs today", "console:jobs", JOBS_READ, "/jobs/"),
 ]
 
 

@@ -766,8 +766,8 @@ def test_a_client_viewer_cannot_raise_tickets(world: World, tenant_a_client: Per
 @pytest.mark.parametrize(
     ("persona", "links"),
     [
-        ("tenant_a_admin", ["Home", "Alerts", "Tickets"]),
-        ("tenant_a_supervisor", ["Home", "Alerts", "Tickets"]),
+        ("tenant_a_admin", ["Home", "Alerts", "Tickets", "Jobs today"]),
+        ("tenant_a_supervisor", ["Home", "Alerts", "Tickets", "Jobs today"]),
         ("tenant_a_guard", ["Home", "Tickets"]),
         ("tenant_a_client", ["Home", "Tickets"]),
     ],
