@@ -4,6 +4,12 @@ Installing from ``post_migrate`` (rather than one migration per model) means a m
 gets its policy by subclassing ``TenantModel``; nobody has to remember a migration step.
 The work is idempotent and only touches tables that lack the policy or trigger.
 
+Version trigger: every insert takes the next ``youtility_sync_version``; every update
+too, unless the statement itself set a greater one (``version =
+nextval('youtility_sync_version')``, what set-based writers such as the auto-close run
+do): the trigger's WHEN clause then skips the PL/pgSQL call, a few microseconds a row.
+A stale or unchanged version in an UPDATE (an ORM save) still gets a fresh one.
+
 Policy: a row is visible and writable when its ``tenant_id`` equals the session setting
 ``youtility.tenant_id``, or when ``youtility.system`` is ``on`` (``system_context``).
 With neither set, nothing is visible: the database fails closed like the managers do.
@@ -49,7 +55,7 @@ def install_row_level_security(using: str = "default", **_: Any) -> list[str]:
                 "EXISTS(SELECT 1 FROM pg_policies p WHERE p.tablename = c.relname AND p.policyname = %s), "
                 "EXISTS(SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = %s) "
                 "FROM pg_class c WHERE c.oid = to_regclass(%s)",
-                [POLICY_NAME, f"{table}_version", table],
+                [POLICY_NAME, f"{table}_version_update", table],
             )
             row = cursor.fetchone()
             if row is None:
@@ -63,10 +69,17 @@ def install_row_level_security(using: str = "default", **_: Any) -> list[str]:
             if not has_policy:
                 cursor.execute(f"CREATE POLICY {POLICY_NAME} ON {quoted} USING {POLICY_EXPR} WITH CHECK {POLICY_EXPR}")
             if not has_trigger:
-                trigger = connection.ops.quote_name(f"{table}_version")
+                # Replaces the single INSERT OR UPDATE trigger of earlier installs.
+                on_insert = connection.ops.quote_name(f"{table}_version")
+                on_update = connection.ops.quote_name(f"{table}_version_update")
+                cursor.execute(f"DROP TRIGGER IF EXISTS {on_insert} ON {quoted}")
                 cursor.execute(
-                    f"CREATE TRIGGER {trigger} BEFORE INSERT OR UPDATE ON {quoted} "
+                    f"CREATE TRIGGER {on_insert} BEFORE INSERT ON {quoted} "
                     "FOR EACH ROW EXECUTE FUNCTION youtility_bump_version()"
+                )
+                cursor.execute(
+                    f"CREATE TRIGGER {on_update} BEFORE UPDATE ON {quoted} FOR EACH ROW "
+                    f"WHEN (NEW.version <= OLD.version) EXECUTE FUNCTION youtility_bump_version()"
                 )
             if not (enabled and forced and has_policy and has_trigger):
                 changed.append(table)

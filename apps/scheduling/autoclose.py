@@ -11,7 +11,9 @@ number of jobs (``STEPS``, in this order):
 4. ``expired_jobs``: every other expired open top-level job (tasks, PPM, site reports, a
    tour without stops) -> AUTOCLOSED.
 
-Closed top-level jobs that are not COMPLETED get ``miss_pending``; ``ended_at`` stays null
+Each statement takes the rows' next sync version itself (``nextval``), so the per-row
+version trigger stands aside (``apps.core.rls``). Closed top-level jobs that are not
+COMPLETED get ``miss_pending``; ``ended_at`` stays null
 (nobody ended them). Each statement selects only open rows through the partial index
 ``scheduling_job_open_expiry`` and its WHERE clause is re-checked on every row it locks,
 so a job completed meanwhile, or closed by an overlapping run, is left alone. Every step
@@ -77,13 +79,15 @@ DEFAULT_ON_MISS: dict[str, dict[str, bool]] = {
 # Plain literals (no string building): the status test is written exactly as the partial
 # index's predicate so the planner may use it, and each statement re-checks it per row.
 SQL_EXPIRED_STOPS = """
-UPDATE scheduling_job SET status = 'AUTOCLOSED', modified_at = %(at)s
+UPDATE scheduling_job SET status = 'AUTOCLOSED', modified_at = %(at)s,
+    version = nextval('youtility_sync_version')
 WHERE tenant_id = %(tenant)s AND status IN ('ASSIGNED', 'INPROGRESS') AND expires_at <= %(now)s
   AND parent_id IS NOT NULL
 """
 
 SQL_STOPS_OF_EXPIRED_TOURS = """
-UPDATE scheduling_job AS stop SET status = 'AUTOCLOSED', modified_at = %(at)s
+UPDATE scheduling_job AS stop SET status = 'AUTOCLOSED', modified_at = %(at)s,
+    version = nextval('youtility_sync_version')
 FROM (
     SELECT id FROM scheduling_job
     WHERE tenant_id = %(tenant)s AND status IN ('ASSIGNED', 'INPROGRESS') AND expires_at <= %(now)s
@@ -98,7 +102,8 @@ UPDATE scheduling_job AS tour SET
                   WHEN counted.done > 0 THEN 'PARTIALLY_COMPLETED'
                   ELSE 'AUTOCLOSED' END,
     miss_pending = counted.done < counted.total,
-    modified_at = %(at)s
+    modified_at = %(at)s,
+    version = nextval('youtility_sync_version')
 FROM (
     SELECT stop.parent_id, count(*) AS total, count(*) FILTER (WHERE stop.status = 'COMPLETED') AS done
     FROM scheduling_job AS stop
@@ -115,7 +120,8 @@ WHERE tour.id = counted.parent_id AND tour.tenant_id = %(tenant)s
 """
 
 SQL_EXPIRED_JOBS = """
-UPDATE scheduling_job SET status = 'AUTOCLOSED', miss_pending = true, modified_at = %(at)s
+UPDATE scheduling_job SET status = 'AUTOCLOSED', miss_pending = true, modified_at = %(at)s,
+    version = nextval('youtility_sync_version')
 WHERE tenant_id = %(tenant)s AND status IN ('ASSIGNED', 'INPROGRESS') AND expires_at <= %(now)s
   AND parent_id IS NULL
 """

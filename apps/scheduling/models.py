@@ -292,7 +292,12 @@ class Job(TenantModel):
 
     class Meta(TenantModel.Meta):
         constraints = [
-            *TenantModel.Meta.constraints,
+            # A client uuid is unique per tenant where a client chose it: jobs created on a
+            # phone (ad hoc). Planned jobs take theirs from the database; indexing hundreds
+            # of thousands of random keys a day for them would slow every insert and close.
+            models.UniqueConstraint(
+                fields=["tenant", "uuid"], condition=Q(origin="AD_HOC"), name="scheduling_job_tenant_uuid"
+            ),
             models.UniqueConstraint(
                 fields=["tenant", "schedule", "occurrence_at", "seq"],
                 condition=Q(schedule__isnull=False),
@@ -303,8 +308,9 @@ class Job(TenantModel):
             ),
         ]
         indexes = [
+            # Every index here is paid for by every planned job and again by every close, so
+            # only those a query needs: a person's jobs are found through their sites' day.
             models.Index(fields=["tenant", "site", "plan_at"], name="scheduling_job_site_plan"),
-            models.Index(fields=["tenant", "assignee_person", "plan_at"], name="scheduling_job_person_plan"),
             # Without the tenant in front: PostgreSQL's foreign-key check on every deleted
             # job looks up ``parent_id = $1`` alone (and row-level security does not apply to it).
             models.Index(fields=["parent"], condition=Q(parent__isnull=False), name="scheduling_job_parent"),

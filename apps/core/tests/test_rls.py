@@ -29,11 +29,12 @@ def test_every_tenant_table_has_forced_rls_policy_and_version_trigger(db):
             cursor.execute(
                 "SELECT c.relrowsecurity, c.relforcerowsecurity, "
                 "EXISTS(SELECT 1 FROM pg_policies p WHERE p.tablename = c.relname AND p.policyname = %s), "
+                "EXISTS(SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = %s), "
                 "EXISTS(SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = %s) "
                 "FROM pg_class c WHERE c.relname = %s",
-                [POLICY_NAME, f"{table}_version", table],
+                [POLICY_NAME, f"{table}_version", f"{table}_version_update", table],
             )
-            assert cursor.fetchone() == (True, True, True, True), table
+            assert cursor.fetchone() == (True, True, True, True, True), table
 
 
 def test_raw_sql_sees_only_the_current_tenant(tenant_a_admin, tenant_a_guard, tenant_b_admin):
