@@ -22,33 +22,8 @@ from apps.tenants.models import Lookup
 from . import selectors, services
 from .models import Job, Reminder, Schedule, ScheduleStop
 
-SCHEDULE_FIELDS = [
-    "name",
-    "kind",
-    "site",
-    "site_group",
-    "cron",
-    "valid_from",
-    "valid_until",
-    "duration_minutes",
-    "grace_minutes",
-    "assignee_person",
-    "assignee_team",
-    "priority",
-    "scan_type",
-    "checklist",
-    "asset",
-    "is_dynamic",
-    "random_order",
-    "rounds",
-    "break_minutes",
-    "travel_minutes",
-    "reminder_offsets",
-    "notify_person_ids",
-    "email_on_miss",
-    "ticket_on_miss",
-    "ticket_category",
-]
+# What the services let a caller write; enabling and disabling are the list's actions.
+SCHEDULE_FIELDS = [name for name in services.WRITABLE if name != "is_active"]
 STOP_FIELDS: list[Any] = [
     "position",
     "checkpoint",

@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -14,10 +13,10 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
-from django.db import connections
 from django.utils import timezone
 
 from apps.core.tenancy import tenant_context
+from apps.core.testing.concurrency import run_together
 from apps.helpdesk.models import Ticket
 from apps.noc import services as noc_services
 from apps.noc.models import Alert
@@ -704,28 +703,6 @@ def test_on_miss_policy_reads_the_tenant_in_context(tenant_a: Tenant) -> None:
 WORKERS = 4
 
 
-def run_together(tenant: Tenant, calls: list[Callable[[], Any]]) -> list[tuple[str, Any]]:
-    barrier = threading.Barrier(len(calls))
-    results: list[tuple[str, Any]] = [("pending", None)] * len(calls)
-
-    def worker(index: int, call: Callable[[], Any]) -> None:
-        try:
-            with tenant_context(tenant):
-                barrier.wait()
-                results[index] = ("ok", call())
-        except Exception as exc:
-            results[index] = ("error", repr(exc))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_overlapping_runs_close_and_report_each_job_once(tenant_a: Tenant, world: World) -> None:
     with tenant_context(tenant_a):
@@ -743,11 +720,11 @@ def test_overlapping_runs_close_and_report_each_job_once(tenant_a: Tenant, world
             jobs.append(job(world.other_site, expires_in=-5, title=f"Task {n}"))
     now = moment()
 
-    closed = run_together(tenant_a, [lambda: autoclose.autoclose_tenant(now)] * WORKERS)
+    closed = run_together(tenant_a, *[lambda: autoclose.autoclose_tenant(now)] * WORKERS)
     assert [kind for kind, _ in closed] == ["ok"] * WORKERS, closed
     assert sum(value for _, value in closed) == 6 + 6 + 12  # tours, their open stops, tasks
 
-    reported = run_together(tenant_a, [lambda: autoclose.report_missed_tenant()] * WORKERS)
+    reported = run_together(tenant_a, *[lambda: autoclose.report_missed_tenant()] * WORKERS)
     assert [kind for kind, _ in reported] == ["ok"] * WORKERS, reported
     assert sum(value for _, value in reported) == 18
     with tenant_context(tenant_a):

@@ -9,19 +9,18 @@ their jobs at once; the generation run is then called as the beat task would.
 from __future__ import annotations
 
 import random
-import threading
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import structlog
-from django.db import connections, transaction
+from django.db import transaction
 
 from apps.assets.models import Asset
 from apps.checklists.models import ChecklistVersion
 from apps.checklists.services import publish_checklist, version_as_sections
 from apps.core.tenancy import tenant_context
+from apps.core.testing.concurrency import run_together
 from apps.scheduling import generation, planning, services
 from apps.scheduling.errors import ScheduleError
 from apps.scheduling.models import Job, Kind, Reminder, Schedule
@@ -162,30 +161,6 @@ def test_lost_bookkeeping_still_creates_each_job_once(world: World, clock: Clock
     assert (Job.objects.count(), Reminder.objects.count()) == counts
     assert len(jobs(tour_schedule)) == 8 * 4
     assert len(jobs(ppm)) == 2
-
-
-def run_together(tenant: Tenant, *calls: Callable[[], Any]) -> list[tuple[str, Any]]:
-    """Start the calls at the same moment, each in its own thread, connection and tenant
-    context; each result is ("ok", value) or ("error", exception)."""
-    barrier = threading.Barrier(len(calls))
-    results: list[tuple[str, Any]] = [("pending", None)] * len(calls)
-
-    def worker(index: int, call: Callable[[], Any]) -> None:
-        try:
-            with tenant_context(tenant):
-                barrier.wait()
-                results[index] = ("ok", call())
-        except Exception as exc:
-            results[index] = ("error", exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def _fresh_schedules(world: World) -> tuple[int, int]:

@@ -6,16 +6,14 @@ clock at T0 (06:00 UTC) its first job is at T0 + 2 h and the reminder is due at 
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 import structlog
-from django.db import connections
 
 from apps.core.tenancy import tenant_context
+from apps.core.testing.concurrency import run_together
 from apps.notifications import rendering
 from apps.notifications.models import NotificationLog
 from apps.people.models import Person
@@ -203,28 +201,6 @@ def test_each_tenant_is_handled_and_one_failing_does_not_stop_the_rest(
     ]
     with tenant_context(tenant_b):
         assert Reminder.objects.count() == 0
-
-
-def run_together(tenant: Tenant, *calls: Callable[[], Any]) -> list[tuple[str, Any]]:
-    barrier = threading.Barrier(len(calls))
-    results: list[tuple[str, Any]] = [("pending", None)] * len(calls)
-
-    def worker(index: int, call: Callable[[], Any]) -> None:
-        try:
-            with tenant_context(tenant):
-                barrier.wait()
-                results[index] = ("ok", call())
-        except Exception as exc:
-            results[index] = ("error", exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 @pytest.mark.django_db(transaction=True)
