@@ -257,7 +257,9 @@ def _plans(schedules: Sequence[Schedule]) -> dict[int, planning.Plan]:
     stops: dict[int, list[planning.StopSpec]] = defaultdict(list)
     if internal:
         for row in (
-            ScheduleStop.objects.filter(schedule_id__in=internal)
+            # A checkpoint taken out of service is not visited: its tag can no longer be scanned.
+            ScheduleStop.objects.filter(schedule_id__in=internal, checkpoint__is_active=True)
+            .exclude(checkpoint__status=Asset.Status.SCRAPPED)
             .order_by("schedule_id", "position", "pk")
             .values_list(
                 "schedule_id",
@@ -565,13 +567,22 @@ def replace_future_jobs(schedule: Schedule, now: datetime | None = None) -> int:
 def stop_asset_work(asset: Asset, now: datetime | None = None) -> int:
     """The asset was scrapped (or deactivated): remove the future unstarted jobs of its PPM
     and task schedules; returns the jobs deleted. Generation skips those schedules while
-    the asset stays so, and resumes from then on if it comes back."""
+    the asset stays so, and resumes from then on if it comes back.
+
+    A checkpoint: the tours that stop there are planned again at once without that stop
+    (their future unstarted jobs replaced), so nobody is sent to scan a tag that is gone.
+    """
     now = now or timezone.now()
     with transaction.atomic(using=tenancy.db_alias()):
         ids = list(Schedule.objects.filter(asset=asset, kind__in=ASSET_KINDS).values_list("pk", flat=True))
         removed = _remove_future(ids, now)
         if ids:
             Schedule.objects.filter(pk__in=ids).update(generated_until=None)
+        tours = Schedule.objects.filter(
+            pk__in=ScheduleStop.objects.filter(checkpoint=asset).values("schedule_id"), is_active=True
+        ).select_related("site", "checklist", "asset")
+        for tour in tours.order_by("pk"):
+            replace_future_jobs(tour, now)
     return removed
 
 

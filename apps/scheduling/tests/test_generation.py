@@ -740,3 +740,27 @@ def test_a_dynamic_tour_whose_instance_was_auto_closed_gets_the_next_one(
     Schedule.objects.filter(pk=schedule.pk).update(is_active=False)
     Job.objects.filter(pk=second.pk).update(status="COMPLETED")
     assert generation.generate_tenant() == 0  # a disabled dynamic tour is not revived
+
+
+def test_a_checkpoint_taken_out_of_service_leaves_the_future_tours(
+    world: World, clock: Clock, in_tenant_a: Any
+) -> None:
+    from apps.assets.services import deactivate_asset
+
+    cp1, cp2, cp3 = world.checkpoints
+    schedule = tour(world)
+    parents = jobs(schedule, parent__isnull=True)
+    assert len(parents) == 8
+    started = parents[0]
+    Job.objects.filter(pk=started.pk).update(status="INPROGRESS", started_at=T0)
+    clock.advance(minutes=1)
+    deactivate_asset(None, cp2)
+    # The tour under way keeps its three stops; every later one visits cp1 and cp3 only.
+    assert [j.asset_id for j in Job.objects.filter(parent=started).order_by("seq")] == [cp1.pk, cp2.pk, cp3.pk]
+    later = jobs(schedule, parent__isnull=True)[1:]
+    # Planned again from a minute later: the window now reaches one more occurrence.
+    assert [j.plan_at for j in later] == [p.plan_at for p in parents[1:]] + [T0 + 48 * H]
+    assert {tuple(Job.objects.filter(parent=j).order_by("seq").values_list("seq", "asset_id")) for j in later} == {
+        ((1, cp1.pk), (2, cp3.pk))
+    }
+    assert generation.generate_tenant() == 0
