@@ -35,7 +35,7 @@ View = Callable[..., HttpResponse]
 
 def may(person: Any, capabilities: tuple[str, ...]) -> bool:
     """Whether ``person`` holds any one of ``capabilities``."""
-    return any(person.has_capability(code) for code in capabilities)
+    return person.has_any_capability(capabilities)
 
 
 def page(*capabilities: str) -> Callable[[View], View]:

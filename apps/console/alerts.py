@@ -84,7 +84,7 @@ def _forms(person: Any, alert: Alert, bound: tuple[str, Any] | None = None) -> d
         people = [
             candidate
             for candidate in choices.people_seeing(person, alert.site)
-            if any(candidate.has_capability(code) for code in services.RESPONDER_CAPABILITIES)
+            if candidate.has_any_capability(services.RESPONDER_CAPABILITIES)
         ]
         factories["assign"] = lambda data: AlertAssignForm(data, prefix="assign", people=people)
     if alert.status in services.TRANSITIONS["resolve"]:

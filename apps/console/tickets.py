@@ -51,7 +51,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 
 
 def _may_raise(person: Any) -> bool:
-    return any(person.has_capability(code) for code in TICKETS_RAISE)
+    return person.has_any_capability(TICKETS_RAISE)
 
 
 def _forms(person: Any, ticket: Ticket, bound: tuple[str, Any] | None = None) -> dict[str, Any]:

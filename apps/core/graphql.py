@@ -7,6 +7,7 @@ its code (``extensions.code``) and details, like REST does.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from graphql import FieldNode, FragmentSpreadNode, GraphQLError, InlineFragmentNode, SelectionSetNode
@@ -24,6 +25,44 @@ def require_capability(info: Any, capability: str) -> Any:
     if not user.has_capability(capability):
         raise GraphQLError("You do not have permission to do this.", extensions={"code": "permission_denied"})
     return user
+
+
+def require_any_capability(info: Any, capabilities: Iterable[str]) -> Any:
+    """The signed-in person, if they hold at least one of ``capabilities``."""
+    user = require_user(info)
+    if not user.has_any_capability(capabilities):
+        raise GraphQLError("You do not have permission to do this.", extensions={"code": "permission_denied"})
+    return user
+
+
+def _plain(value: Any) -> Any:
+    """A GraphQL enum member (or a list of them) as the value a filterset expects."""
+    if isinstance(value, list):
+        return [getattr(item, "value", item) for item in value]
+    return getattr(value, "value", value)
+
+
+def filtered(filterset_class: Any, queryset: Any, arguments: dict[str, Any]) -> Any:
+    """``queryset`` narrowed by the app's filterset (the one REST uses) from the given
+    arguments (None: not given); an invalid one is ``invalid_filter`` with its field errors."""
+    data = {key: _plain(value) for key, value in arguments.items() if value is not None}
+    filterset = filterset_class(data=data, queryset=queryset)
+    if not filterset.is_valid():
+        raise GraphQLError(
+            "The filter is not valid.",
+            extensions={"code": "invalid_filter", "details": filterset.errors.get_json_data()},
+        )
+    return filterset.qs
+
+
+def filtered_page(
+    filterset_class: Any, queryset: Any, arguments: dict[str, Any], first: int, offset: int, max_page: int
+) -> Any:
+    """One page (``first`` rows from ``offset``) of ``filtered``; ``invalid_page`` outside
+    1..``max_page`` rows or below offset 0."""
+    if not 0 < first <= max_page or offset < 0:
+        raise GraphQLError(f"first is 1-{max_page} and offset at least 0.", extensions={"code": "invalid_page"})
+    return filtered(filterset_class, queryset, arguments)[offset : offset + first]
 
 
 def selected_paths(info: Any) -> frozenset[str]:

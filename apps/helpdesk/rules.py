@@ -47,7 +47,7 @@ POLICY_FIELDS = frozenset({"category_id", "priority", "resolve_within_minutes"})
 
 
 def _check_actor(actor: Any) -> None:
-    if actor is not None and not selectors.has_any(actor, selectors.RULES_CAPABILITIES):
+    if actor is not None and not actor.has_any_capability(selectors.RULES_CAPABILITIES):
         raise PermissionDenied("Changing the escalation matrix and SLA policies needs tickets.manage.")
 
 

@@ -28,10 +28,6 @@ READ_CAPABILITIES = ("tickets.manage", "jobs.perform", "client.portal")
 RULES_CAPABILITIES = ("tickets.manage", "admin.manage")
 
 
-def has_any(person: Any, capabilities: tuple[str, ...]) -> bool:
-    return any(person.has_capability(code) for code in capabilities)
-
-
 def team_ids_of(person: Any) -> QuerySet[TeamMembership, Any]:
     return TeamMembership.objects.filter(person_id=person.pk, team__is_active=True).values("team_id")
 

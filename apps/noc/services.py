@@ -350,7 +350,7 @@ def assign_alert(actor: Any, alert: Alert, *, assignee_id: Any, note: str = "") 
         raise AlertError(
             f"No active person {assignee_id} you may assign to.", code="unknown_assignee", details={"field": "assignee"}
         )
-    if not any(assignee.has_capability(code) for code in RESPONDER_CAPABILITIES):
+    if not assignee.has_any_capability(RESPONDER_CAPABILITIES):
         # A client's viewer may see the site but does not respond to its alarms.
         raise AlertError(
             f"{assignee.name} does not respond to alerts (no operations or field role).",

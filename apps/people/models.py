@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
@@ -123,6 +125,9 @@ class Person(TenantModel, AbstractBaseUser):
 
     def has_capability(self, code: str) -> bool:
         return self.is_active and (self.is_superuser or code in self.capability_set())
+
+    def has_any_capability(self, codes: Iterable[str]) -> bool:
+        return any(self.has_capability(code) for code in codes)
 
     # Django admin's permission interface, answered from capabilities.
     def has_perm(self, perm: str, obj: object = None) -> bool:

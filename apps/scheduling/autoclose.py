@@ -390,7 +390,7 @@ def _report(job: Job, tenant_settings: dict[str, Any]) -> None:
     if job.origin == Job.Origin.DYNAMIC and job.schedule is not None:
         # Completing an instance plans the next one; a missed instance must too, or the
         # dynamic tour would stop for good (a no-op while another instance is open).
-        generation.plan_dynamic_instance(job.schedule, timezone.now())
+        generation.plan_next_instance(job.schedule, timezone.now())
     log.info(
         "scheduling.miss_reported",
         job_id=job.pk,

@@ -31,10 +31,6 @@ SITE_JOB_READERS = ("sites.view", "schedules.manage")
 JOB_PERFORMERS = ("jobs.perform",)
 
 
-def _has_any(person: Any, capabilities: tuple[str, ...]) -> bool:
-    return any(person.has_capability(code) for code in capabilities)
-
-
 def _pk(value: Any) -> int | None:
     text = str(value)
     return int(text) if text.isdigit() else None
@@ -45,7 +41,7 @@ def schedules_for(person: Any) -> QuerySet[Schedule]:
     queryset = Schedule.objects.select_related(
         "site", "site_group", "assignee_person", "assignee_team", "checklist", "asset", "ticket_category"
     )
-    if not _has_any(person, SCHEDULE_READERS):
+    if not person.has_any_capability(SCHEDULE_READERS):
         return queryset.none()
     if sees_all_sites(person):
         return queryset
@@ -76,8 +72,8 @@ def _own_jobs(person: Any) -> Q:
 def jobs_for(person: Any) -> QuerySet[Job]:
     """The jobs ``person`` may see (unordered beyond the model's plan-time order)."""
     queryset = Job.objects.all()
-    reads_sites = _has_any(person, SITE_JOB_READERS)
-    performs = _has_any(person, JOB_PERFORMERS)
+    reads_sites = person.has_any_capability(SITE_JOB_READERS)
+    performs = person.has_any_capability(JOB_PERFORMERS)
     if reads_sites and sees_all_sites(person):
         return queryset
     scope = Q(pk__in=[])

@@ -6,12 +6,11 @@ from typing import Any
 
 import graphene
 from django.db.models import prefetch_related_objects
-from graphql import GraphQLError
 
 from apps.checklists import selectors, services
 from apps.checklists.capabilities import WRITE_CAPABILITIES
 from apps.checklists.models import Checklist, ChecklistVersion, Question
-from apps.core.graphql import require_user, selected_paths
+from apps.core.graphql import require_any_capability, selected_paths
 
 from .prefetch import checklist_lookups, version_lookups
 from .types import (
@@ -25,10 +24,7 @@ from .types import (
 
 
 def require_writer(info: Any) -> Any:
-    user = require_user(info)
-    if not any(user.has_capability(code) for code in WRITE_CAPABILITIES):
-        raise GraphQLError("You do not have permission to do this.", extensions={"code": "permission_denied"})
-    return user
+    return require_any_capability(info, WRITE_CAPABILITIES)
 
 
 def _enum_value(value: Any) -> Any:

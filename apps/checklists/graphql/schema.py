@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import graphene
-from graphql import GraphQLError
 
 from apps.checklists import selectors
 from apps.checklists.capabilities import READ_CAPABILITIES
 from apps.checklists.filtersets import ChecklistFilterSet, QuestionFilterSet
-from apps.core.graphql import require_user, selected_paths
+from apps.core.graphql import filtered, require_any_capability, selected_paths
 
 from .mutations import ChecklistMutations
 from .prefetch import checklist_lookups
@@ -20,21 +19,7 @@ NEEDS_READ = f"needs {' or '.join(READ_CAPABILITIES)}"
 
 
 def require_reader(info: Any) -> Any:
-    user = require_user(info)
-    if not any(user.has_capability(code) for code in READ_CAPABILITIES):
-        raise GraphQLError("You do not have permission to do this.", extensions={"code": "permission_denied"})
-    return user
-
-
-def _filtered(filterset_class: Any, queryset: Any, arguments: dict[str, Any]) -> Any:
-    data = {key: getattr(value, "value", value) for key, value in arguments.items() if value is not None}
-    filterset = filterset_class(data=data, queryset=queryset)
-    if not filterset.is_valid():
-        raise GraphQLError(
-            "The filter is not valid.",
-            extensions={"code": "invalid_filter", "details": filterset.errors.get_json_data()},
-        )
-    return filterset.qs
+    return require_any_capability(info, READ_CAPABILITIES)
 
 
 class Queries(graphene.ObjectType):
@@ -69,12 +54,12 @@ class Queries(graphene.ObjectType):
     @staticmethod
     def resolve_questions(root: object, info: graphene.ResolveInfo, **arguments: Any) -> Any:
         require_reader(info)
-        return _filtered(QuestionFilterSet, selectors.questions(), arguments)
+        return filtered(QuestionFilterSet, selectors.questions(), arguments)
 
     @staticmethod
     def resolve_checklists(root: object, info: graphene.ResolveInfo, **arguments: Any) -> Any:
         require_reader(info)
-        checklists = _filtered(ChecklistFilterSet, selectors.checklists(), arguments)
+        checklists = filtered(ChecklistFilterSet, selectors.checklists(), arguments)
         return checklists.prefetch_related(*checklist_lookups(selected_paths(info)))
 
     @staticmethod

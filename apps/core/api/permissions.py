@@ -37,4 +37,4 @@ class ReadWriteCapability(BasePermission):
         needed = view.required_capabilities["read" if reading else "write"]
         if needed is None:
             return True
-        return any(user.has_capability(code) for code in ((needed,) if isinstance(needed, str) else needed))
+        return user.has_any_capability((needed,) if isinstance(needed, str) else needed)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import graphene
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 from graphql import GraphQLError
 
-from apps.core.graphql import require_user, selected_paths
+from apps.core.graphql import filtered, selected_paths
+from apps.core.graphql import require_any_capability as require_any
 from apps.core.models import Attachment
 from apps.helpdesk import selectors
 from apps.helpdesk.filtersets import EscalationRuleFilterSet, SlaPolicyFilterSet, TicketFilterSet
@@ -17,23 +18,6 @@ from apps.helpdesk.models import Ticket, TicketComment, TicketEvent
 from .types import EscalationRuleType, SlaPolicyType, TicketPriority, TicketStatus, TicketType
 
 MAX_PAGE = 200
-
-
-def require_any(info: Any, capabilities: tuple[str, ...]) -> Any:
-    user = require_user(info)
-    if not selectors.has_any(user, capabilities):
-        raise GraphQLError("You do not have permission to do this.", extensions={"code": "permission_denied"})
-    return user
-
-
-def _filtered(filterset_class: Any, queryset: QuerySet[Any], data: dict[str, Any]) -> QuerySet[Any]:
-    filterset = filterset_class(data={k: v for k, v in data.items() if v is not None}, queryset=queryset)
-    if not filterset.is_valid():
-        raise GraphQLError(
-            "The filter is not valid.",
-            extensions={"code": "invalid_filter", "details": filterset.errors.get_json_data()},
-        )
-    return filterset.qs
 
 
 def ticket_lookups(info: Any) -> list[Prefetch]:
@@ -104,7 +88,7 @@ class TicketQueries(graphene.ObjectType):
             "created_to": filters["created_to"].isoformat() if filters.get("created_to") else None,
             "number": filters.get("number"),
         }
-        queryset = _filtered(TicketFilterSet, selectors.tickets_for(user), data)
+        queryset = filtered(TicketFilterSet, selectors.tickets_for(user), data)
         return list(queryset.prefetch_related(*ticket_lookups(info))[offset : offset + first])
 
     @staticmethod
@@ -116,10 +100,10 @@ class TicketQueries(graphene.ObjectType):
     def resolve_escalation_rules(root: Any, info: Any, category_id: Any = None, default: Any = None) -> Any:
         require_any(info, selectors.RULES_CAPABILITIES)
         data = {"category": category_id, "default": default}
-        return list(_filtered(EscalationRuleFilterSet, selectors.escalation_rules(), data))
+        return list(filtered(EscalationRuleFilterSet, selectors.escalation_rules(), data))
 
     @staticmethod
     def resolve_sla_policies(root: Any, info: Any, category_id: Any = None, priority: Any = None) -> Any:
         require_any(info, selectors.RULES_CAPABILITIES)
         data = {"category": category_id, "priority": getattr(priority, "value", priority)}
-        return list(_filtered(SlaPolicyFilterSet, selectors.sla_policies(), data))
+        return list(filtered(SlaPolicyFilterSet, selectors.sla_policies(), data))

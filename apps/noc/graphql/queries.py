@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import graphene
-from graphql import FieldNode, FragmentSpreadNode, GraphQLError, InlineFragmentNode, SelectionSetNode
 
-from apps.core.graphql import require_capability, require_user
+from apps.core.graphql import filtered_page, require_capability, selected_paths
+from apps.core.graphql import require_any_capability as require_any
 from apps.noc import selectors
 from apps.noc.filtersets import AlertFilterSet, MaintenanceWindowFilterSet
 
@@ -17,51 +17,8 @@ MAX_PAGE = 500
 WINDOW_READERS = ("noc.view", "noc.manage", "sites.manage")
 
 
-def require_any(info: Any, capabilities: tuple[str, ...]) -> Any:
-    user = require_user(info)
-    if not any(user.has_capability(code) for code in capabilities):
-        raise GraphQLError("You do not have permission to do this.", extensions={"code": "permission_denied"})
-    return user
-
-
-def selects(info: Any, name: str) -> bool:
-    """Whether the field being resolved selects the sub-field ``name`` (through fragments)."""
-
-    def walk(selection_set: SelectionSetNode | None) -> bool:
-        if selection_set is None:
-            return False
-        for node in selection_set.selections:
-            if isinstance(node, FieldNode) and node.name.value == name:
-                return True
-            if isinstance(node, InlineFragmentNode) and walk(node.selection_set):
-                return True
-            if isinstance(node, FragmentSpreadNode):
-                fragment = info.fragments.get(node.name.value)
-                if fragment is not None and walk(fragment.selection_set):
-                    return True
-        return False
-
-    return any(walk(node.selection_set) for node in info.field_nodes)
-
-
-def _value(value: Any) -> Any:
-    if isinstance(value, list):
-        return [getattr(item, "value", item) for item in value]
-    return getattr(value, "value", value)
-
-
 def _page(filterset_class: Any, queryset: Any, data: dict[str, Any], first: int, offset: int) -> Any:
-    if not 0 < first <= MAX_PAGE or offset < 0:
-        raise GraphQLError(f"first is 1-{MAX_PAGE} and offset at least 0.", extensions={"code": "invalid_page"})
-    filterset = filterset_class(
-        {key: _value(value) for key, value in data.items() if value is not None}, queryset=queryset
-    )
-    if not filterset.is_valid():
-        raise GraphQLError(
-            "The filter is not valid.",
-            extensions={"code": "invalid_filter", "details": filterset.errors.get_json_data()},
-        )
-    return filterset.qs[offset : offset + first]
+    return filtered_page(filterset_class, queryset, data, first, offset, MAX_PAGE)
 
 
 class NocQueries(graphene.ObjectType):
@@ -105,7 +62,7 @@ class NocQueries(graphene.ObjectType):
         **filters: Any,
     ) -> Any:
         user = require_capability(info, "noc.view")
-        queryset = selectors.alerts_for(user, with_timeline=selects(info, "timeline"))
+        queryset = selectors.alerts_for(user, with_timeline="timeline" in selected_paths(info))
         return _page(AlertFilterSet, queryset, {"site": site_id, **filters}, first, offset)
 
     @staticmethod

@@ -6,9 +6,9 @@ from typing import Any
 
 import graphene
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
-from graphql import GraphQLError
 
-from apps.core.graphql import require_user, selected_paths
+from apps.core.graphql import filtered_page, selected_paths
+from apps.core.graphql import require_any_capability as require_any
 from apps.scheduling import checks, selectors, services
 from apps.scheduling.filtersets import JobFilterSet, ScheduleFilterSet
 from apps.scheduling.models import Job, ScheduleStop
@@ -25,31 +25,8 @@ BOARD_LISTS = ("planned", "in_progress", "done", "missed")
 JOB_RELATIONS = ("site", "asset", "checklist_version", "assignee_person", "assignee_team")
 
 
-def require_any(info: Any, capabilities: tuple[str, ...]) -> Any:
-    user = require_user(info)
-    if not any(user.has_capability(code) for code in capabilities):
-        raise GraphQLError("You do not have permission to do this.", extensions={"code": "permission_denied"})
-    return user
-
-
-def _value(value: Any) -> Any:
-    if isinstance(value, list):
-        return [getattr(item, "value", item) for item in value]
-    return getattr(value, "value", value)
-
-
 def _page(filterset_class: Any, queryset: QuerySet[Any], data: dict[str, Any], first: int, offset: int) -> Any:
-    if not 0 < first <= MAX_PAGE or offset < 0:
-        raise GraphQLError(f"first is 1-{MAX_PAGE} and offset at least 0.", extensions={"code": "invalid_page"})
-    filterset = filterset_class(
-        {key: _value(value) for key, value in data.items() if value is not None}, queryset=queryset
-    )
-    if not filterset.is_valid():
-        raise GraphQLError(
-            "The filter is not valid.",
-            extensions={"code": "invalid_filter", "details": filterset.errors.get_json_data()},
-        )
-    return list(filterset.qs[offset : offset + first])
+    return list(filtered_page(filterset_class, queryset, data, first, offset, MAX_PAGE))
 
 
 def schedule_lookups(info: Any, field: str = "") -> list[Prefetch]:

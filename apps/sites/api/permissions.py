@@ -24,5 +24,5 @@ class SitesPermission(BasePermission):
         if request.method in SAFE_METHODS:
             by_action = getattr(view, "read_capabilities_by_action", {})
             allowed = by_action.get(getattr(view, "action", None), view.read_capabilities)
-            return any(user.has_capability(code) for code in allowed)
+            return user.has_any_capability(allowed)
         return bool(user.has_capability(view.write_capability))

@@ -9,7 +9,7 @@ import graphene
 from django.db.models import Prefetch, QuerySet
 from graphql import GraphQLError
 
-from apps.core.graphql import require_user
+from apps.core.graphql import require_any_capability
 from apps.sites import selectors
 from apps.sites.filtersets import ClientFilterSet, LocationFilterSet, ShiftFilterSet, SiteFilterSet, SiteGroupFilterSet
 from apps.sites.models import SiteGroupMember
@@ -21,10 +21,7 @@ READ_CAPABILITIES = ("sites.view", "client.portal")
 
 
 def _reader(info: Any) -> Any:
-    user = require_user(info)
-    if not any(user.has_capability(code) for code in READ_CAPABILITIES):
-        raise GraphQLError("You do not have permission to do this.", extensions={"code": "permission_denied"})
-    return user
+    return require_any_capability(info, READ_CAPABILITIES)
 
 
 def _filtered(filterset: type[django_filters.FilterSet], queryset: QuerySet[Any], args: dict[str, Any]) -> Any:
