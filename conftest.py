@@ -41,6 +41,18 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[No
             connections[alias].settings_dict["USER"] = owner_user
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _drop_broker_keys() -> Iterator[None]:
+    """At the end of the run, delete the queues and bookkeeping of this run's broker prefix."""
+    yield
+    import redis
+
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    keys = list(client.scan_iter(match=f"{settings.TEST_BROKER_KEY_PREFIX}*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache() -> Iterator[None]:
     """Forget this run's cache keys (only ours: FLUSHDB would hit other runs and the broker)."""

@@ -22,6 +22,12 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Keys of concurrent runs on one Redis must not collide.
 CACHES["default"]["KEY_PREFIX"] = f"yt-test-{os.getpid()}"
 CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"yt-test-ch-{os.getpid()}"  # type: ignore[index]
+# Tasks the suite publishes (on commit, from the services it exercises) travel under a
+# key prefix of this run: a `make run` worker on the same Redis never takes them (they
+# would fail there, against another database), and the suite's own test worker never
+# takes a development worker's tasks. conftest.py deletes the prefix's keys at the end.
+TEST_BROKER_KEY_PREFIX = f"yt-test-celery-{os.getpid()}:"
+CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": TEST_BROKER_KEY_PREFIX}
 
 # A second real database for tenants placed in a dedicated database.
 if "dedicated" not in DATABASES:

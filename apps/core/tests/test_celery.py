@@ -105,6 +105,21 @@ def test_every_routed_queue_is_consumed_by_the_procfile_worker():
     assert _worker_queues() == declared
 
 
+def test_the_suite_publishes_under_its_own_broker_prefix():
+    """A `make run` worker on the same Redis reads the plain queue names; the suite's
+    tasks must never reach it (nor its tasks the suite's test worker)."""
+    import redis
+
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    queue = f"prefix-probe-{uuid.uuid4().hex}"
+    try:
+        celery_app.send_task("coretests.add", args=(1, 2), queue=queue)
+        assert client.llen(f"{settings.TEST_BROKER_KEY_PREFIX}{queue}") == 1
+        assert client.llen(queue) == 0
+    finally:
+        client.delete(f"{settings.TEST_BROKER_KEY_PREFIX}{queue}", queue)
+
+
 # Transactional: the scheduler closes "old" connections, which includes a test's open transaction.
 @pytest.mark.django_db(transaction=True)
 def test_every_scheduled_task_name_is_registered():
