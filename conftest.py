@@ -48,7 +48,8 @@ def _drop_broker_keys() -> Iterator[None]:
     import redis
 
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    keys = list(client.scan_iter(match=f"{settings.TEST_BROKER_KEY_PREFIX}*", count=1000))
+    prefix = settings.TEST_BROKER_KEY_PREFIX  # type: ignore[misc]
+    keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
     if keys:
         client.delete(*keys)
 

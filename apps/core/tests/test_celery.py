@@ -111,13 +111,14 @@ def test_the_suite_publishes_under_its_own_broker_prefix():
     import redis
 
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    prefix = settings.TEST_BROKER_KEY_PREFIX  # type: ignore[misc]
     queue = f"prefix-probe-{uuid.uuid4().hex}"
     try:
         celery_app.send_task("coretests.add", args=(1, 2), queue=queue)
-        assert client.llen(f"{settings.TEST_BROKER_KEY_PREFIX}{queue}") == 1
+        assert client.llen(f"{prefix}{queue}") == 1
         assert client.llen(queue) == 0
     finally:
-        client.delete(f"{settings.TEST_BROKER_KEY_PREFIX}{queue}", queue)
+        client.delete(f"{prefix}{queue}", queue)
 
 
 # Transactional: the scheduler closes "old" connections, which includes a test's open transaction.
