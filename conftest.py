@@ -2,6 +2,8 @@
 
 Personas are named ``tenant_a_admin``, ``tenant_b_guard`` and so on; each is a person of
 the matching tenant with the seed role of that name and the password ``pw-<login>-123``.
+``platform_operator`` is the operator ``operator`` of the platform tenant, who governs the
+installation in the admin and holds no tenant capability.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.db import connections
+from django.test import Client
 from rest_framework.test import APIClient
 
 from apps.core.tenancy import tenant_context
+from apps.people.operators import create_operator
 from apps.people.services import create_person, ensure_seed_roles, obtain_tokens
 from apps.tenants.models import Tenant
 from apps.tenants.services import create_tenant
@@ -87,6 +91,15 @@ class Persona:
         )
         return client
 
+    def console(self) -> Client:
+        """A browser session signed in through the console's form, which the admin uses too."""
+        client = Client()
+        response = client.post(
+            "/login/", {"tenant": self.tenant.slug, "username": self.login, "password": self.password}
+        )
+        assert response.status_code == 302, response.content
+        return client
+
 
 def make_tenant(slug: str, db_alias: str = "default") -> Tenant:
     tenant = create_tenant(slug=slug, name=slug.title(), db_alias=db_alias)
@@ -144,6 +157,14 @@ def tenant_b_admin(tenant_b: Tenant) -> Persona:
 @pytest.fixture
 def tenant_b_guard(tenant_b: Tenant) -> Persona:
     return make_persona(tenant_b, "guard")
+
+
+@pytest.fixture
+def platform_operator(db: Any) -> Persona:
+    """A platform operator, made as ``manage.py create_operator`` makes one (apps/people/operators.py)."""
+    password = "pw-operator-123"
+    result = create_operator(login="operator", password=password, name="Platform Operator")
+    return Persona(person=result.person, tenant=result.tenant, login="operator", password=password)
 
 
 @pytest.fixture

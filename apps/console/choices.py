@@ -23,7 +23,8 @@ from apps.tenants.selectors import cached_lookups
 
 
 def _sees_everything() -> Q:
-    return Q(is_superuser=True) | Q(roles__capabilities__contains=["admin.manage"])
+    # The rule of sees_all_sites: admin.manage, from roles only (is_superuser grants no capability).
+    return Q(roles__capabilities__contains=["admin.manage"])
 
 
 def _tied_to(site: Site) -> Q:

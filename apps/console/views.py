@@ -30,9 +30,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         person = form.get_user()
         session_login(request, person)
-        target = request.POST.get("next") or request.GET.get("next") or reverse("console:home")
+        # Operators hold no capability the console serves: their place is the admin.
+        landing = reverse("admin:index" if person.is_platform_operator else "console:home")
+        target = request.POST.get("next") or request.GET.get("next") or landing
         if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-            target = reverse("console:home")
+            target = landing
         return HttpResponseRedirect(target)
     status = 400 if request.method == "POST" else 200
     return render(request, "console/login.html", {"form": form, "next": request.GET.get("next", "")}, status=status)
@@ -47,4 +49,5 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     tenancy.current_tenant()  # fail closed: a session without a tenant must not render tenant data
-    return render(request, "console/home.html", {"me": me_payload(request.user)})  # type: ignore[arg-type]
+    context = {"me": me_payload(request.user), "admin_link": request.user.is_staff}  # type: ignore[arg-type]
+    return render(request, "console/home.html", context)

@@ -5,6 +5,9 @@ an error on the field it concerns and, the service being atomic, nothing is writ
 ``ServiceAdmin`` therefore saves nothing itself. Its "delete" calls ``remove``, which for
 master data is the service's deactivation: jobs, attendance and reports keep pointing at
 the row, so it must stay.
+
+Who may open which model is decided in ``admin_platform`` (through ``Person.has_perm``);
+this module also takes Django's groups out of the admin (see the end).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import router, transaction
 from django.db.models import Model, QuerySet
@@ -175,3 +179,10 @@ class ServiceAdmin(admin.ModelAdmin):
         )
         filters: dict[str, Any] = {"preserved_filters": self.get_preserved_filters(request), "opts": self.opts}
         return HttpResponseRedirect(add_preserved_filters(filters, url))
+
+
+# Groups and Django permissions are not how this project grants anything (roles and
+# capabilities are, and Person has no groups): a Group page would only invite edits that
+# change nothing, or that change something the day a package starts reading them.
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)

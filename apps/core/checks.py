@@ -95,3 +95,27 @@ def check_autocomplete_fields(app_configs: Any = None, **kwargs: Any) -> list[Er
                 )
             )
     return errors
+
+
+@register()
+def check_admin_sides(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """Every model in the admin is either tenant-owned or the platform's (apps/core/admin_platform.py).
+
+    A model that is not a ``TenantModel`` but points at a tenant would be shown to
+    platform operators with every tenant's rows, and to tenant admins without the
+    tenant scoping; the admin grants it to nobody, and this check says why.
+    """
+    from django.contrib import admin
+
+    from .admin_platform import admin_side
+
+    return [
+        Error(
+            f"{model._meta.label} is registered in the admin and points at a tenant, but is not a TenantModel.",
+            hint="Make it a TenantModel (tenant admins then see their own rows), or unregister it.",
+            obj=model,
+            id="core.E010",
+        )
+        for model in admin.site._registry
+        if admin_side(model) is None
+    ]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from apps.core import admin_platform
 from apps.core.models import TenantManager, TenantModel
 from apps.core.search import search_index
 
@@ -119,25 +121,38 @@ class Person(TenantModel, AbstractBaseUser):
         return sorted(role.code for role in self.roles.all())
 
     @property
+    def is_platform_operator(self) -> bool:
+        """A platform operator governs the installation (tenants, beat schedules, task results).
+
+        Operators are people of the platform tenant (``PLATFORM_TENANT_SLUG``) with
+        ``is_superuser``, both set only by ``manage.py create_operator``. The flag alone is
+        not enough: a person of a customer tenant with it (set by hand in the database) is
+        no operator, so a tenant's own staff can never grant it to themselves.
+        """
+        return bool(self.is_active and self.is_superuser and self.tenant.slug == settings.PLATFORM_TENANT_SLUG)
+
+    @property
     def is_staff(self) -> bool:
-        """Django admin access follows the role (``admin.manage``), not a separate flag."""
-        return self.has_capability("admin.manage")
+        """Django admin access: tenant admins (``admin.manage``) and platform operators."""
+        return self.is_platform_operator or self.has_capability("admin.manage")
 
     def has_capability(self, code: str) -> bool:
-        return self.is_active and (self.is_superuser or code in self.capability_set())
+        """Capabilities come from roles only: ``is_superuser`` grants none, so an operator
+        reads no tenant data over REST, GraphQL or the console."""
+        return self.is_active and code in self.capability_set()
 
     def has_any_capability(self, codes: Iterable[str]) -> bool:
         return any(self.has_capability(code) for code in codes)
 
-    # Django admin's permission interface, answered from capabilities.
+    # Django admin's permission interface, per model and per action (apps/core/admin_platform.py).
     def has_perm(self, perm: str, obj: object = None) -> bool:
-        return self.has_capability("admin.manage")
+        return admin_platform.admin_permits(self, perm)
 
-    def has_perms(self, perm_list: object, obj: object = None) -> bool:
-        return self.has_capability("admin.manage")
+    def has_perms(self, perm_list: Iterable[str], obj: object = None) -> bool:
+        return admin_platform.admin_permits_all(self, perm_list)
 
     def has_module_perms(self, app_label: str) -> bool:
-        return self.has_capability("admin.manage")
+        return admin_platform.admin_permits_app(self, app_label)
 
 
 class RoleAssignment(TenantModel):

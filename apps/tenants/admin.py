@@ -9,29 +9,23 @@ from .models import Lookup, Tenant
 
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
-    """Tenants are platform-wide: only superusers (support staff) see or change them."""
+    """Tenants are platform-wide: platform operators see and change them, tenant admins never
+    (``Person.has_perm``). A tenant is onboarded by ``manage.py create_tenant``, which also
+    makes its roles and first administrator, and is never deleted here: every row of the
+    tenant points at it. Unticking "active" is how a tenant is switched off.
+
+    The slug (what its people sign in with, and what marks the platform tenant) and the
+    database (changing it would move no rows) stay as they were created."""
 
     list_display = ["slug", "name", "db_alias", "is_active"]
     search_fields = ["slug", "name"]
-
-    @staticmethod
-    def _support_staff(request: HttpRequest) -> bool:
-        return bool(request.user.is_active and request.user.is_superuser)
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return self._support_staff(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._support_staff(request)
+    readonly_fields = ["slug", "db_alias"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return self._support_staff(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._support_staff(request)
+        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._support_staff(request)
+        return False
 
     def save_model(self, request: HttpRequest, obj: Tenant, form: Any, change: bool) -> None:
         # Through the service, which also keeps the tenant row in its dedicated database.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -22,7 +23,15 @@ def _mirror(tenant: Tenant) -> None:
 
 
 @transaction.atomic
-def create_tenant(*, slug: str, name: str, timezone: str = "UTC", db_alias: str = "default") -> Tenant:
+def create_tenant(
+    *, slug: str, name: str, timezone: str = "UTC", db_alias: str = "default", platform: bool = False
+) -> Tenant:
+    """Create a tenant. The platform tenant's slug (``PLATFORM_TENANT_SLUG``) is reserved for
+    ``platform=True``, which only ``apps.people.operators`` passes: a customer tenant under that
+    slug would hold tenant admins able to reset the operators' passwords."""
+    if (slug == settings.PLATFORM_TENANT_SLUG) != platform:
+        reason = "is reserved for the platform operators" if not platform else "is not the platform tenant's"
+        raise ValidationError({"slug": [f"The slug {slug!r} {reason}."]})
     tenant = Tenant(slug=slug, name=name, timezone=timezone, db_alias=db_alias)
     tenant.full_clean()
     tenant.save()

@@ -187,6 +187,11 @@ LOGIN_IP_SLOWDOWN_AFTER = env_int("LOGIN_IP_SLOWDOWN_AFTER", 20)
 LOGIN_IP_LOCKOUT_AFTER = env_int("LOGIN_IP_LOCKOUT_AFTER", 50)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900)
 
+# The tenant that holds the platform operators (manage.py create_operator) and nothing
+# else: its people with is_superuser govern tenants, beat schedules and task results in
+# the admin. Change it only if a customer already signs in with this slug.
+PLATFORM_TENANT_SLUG = env_str("PLATFORM_TENANT_SLUG", "platform")
+
 # --- E-mail and notifications ---------------------------------------------------------------
 # Locally e-mails are printed by the worker; production sends through SMTP.
 EMAIL_BACKEND = env_str(

@@ -6,7 +6,7 @@ from typing import Any
 from uuid import uuid4
 
 from apps.checklists import services
-from apps.checklists.models import AnswerType, Checklist, Question
+from apps.checklists.models import AnswerType, Checklist, ChecklistItem, ChecklistVersion, Question
 from apps.core.testing import isolation_factory, isolation_graphql_args
 from apps.tenants.models import Tenant
 
@@ -45,3 +45,14 @@ def make_isolation_checklist(tenant: Tenant) -> Checklist:
 @isolation_graphql_args("checklist")
 def checklist_args(obj: Checklist) -> dict[str, Any]:
     return {"id": str(obj.pk)}
+
+
+@isolation_factory(ChecklistVersion)
+def make_isolation_checklist_version(tenant: Tenant) -> ChecklistVersion:
+    checklist = make_checklist()
+    return ChecklistVersion.objects.get(pk=checklist.current_version_id)
+
+
+@isolation_factory(ChecklistItem)
+def make_isolation_checklist_item(tenant: Tenant) -> ChecklistItem:
+    return ChecklistItem.objects.filter(checklist_version=make_isolation_checklist_version(tenant)).get()

@@ -22,6 +22,8 @@ def test_load_demo_is_idempotent(db):
         assert Person.objects.count() == 90
         assert RoleAssignment.objects.count() == 90
         assert Role.objects.count() == 8
+        # The demo's password is public: it must never open the platform's side of the admin.
+        assert not Person.objects.filter(is_superuser=True).exists()
     for slug in ("acme", "globex"):
         tenant = Tenant.objects.get(slug=slug)
         with tenant_context(tenant):

@@ -28,6 +28,11 @@ from apps.tenants.services import create_tenant
 class Command(BaseCommand):
     help = "Create a tenant with its standard roles and a first administrator."
 
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        # No abbreviated options: "--password <secret>" would pass for "--password-env" and the
+        # secret would be echoed back as the name of a missing environment variable.
+        return super().create_parser(prog_name, subcommand, allow_abbrev=False, **kwargs)
+
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug", help="Short lowercase id the company signs in with, e.g. acme")
         parser.add_argument("name", help="Company name")
