@@ -21,6 +21,11 @@ DATABASE_URL=$MIGRATE_DATABASE_URL $PY manage.py migrate --no-input
 $PY manage.py collectstatic --no-input -v 0
 $PY manage.py load_demo
 
+# Where this installation listens: webhooks never reach these, even inside a network the
+# operator allows (see WEBHOOK_ALLOWED_PRIVATE_NETWORKS in docs/operations.md).
+if [[ $HOST == *:* ]]; then front="[$HOST]:$PORT"; else front="$HOST:$PORT"; fi
+export INSTALLATION_ENDPOINTS=${INSTALLATION_ENDPOINTS:-$front,127.0.0.1:$WSGI_PORT,127.0.0.1:$ASGI_PORT}
+
 # gunicorn workers share Prometheus counters through this directory; start it empty.
 export PROMETHEUS_MULTIPROC_DIR="$ROOT/var/prometheus"
 rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"

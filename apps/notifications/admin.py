@@ -28,7 +28,7 @@ DELIVERY_FIELDS: list[Any] = [
     "status",
     "attempts",
     "response_code",
-    "response_excerpt",
+    "response_body",
     "error_code",
     "last_error",
     "next_attempt_at",
@@ -67,11 +67,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 class WebhookForm(ServiceForm):
-    error_fields = {"private_address": "url", "unknown_event": "events", "no_events": "events"}
+    error_fields = {
+        "private_address": "url",
+        "installation_address": "url",
+        "unknown_event": "events",
+        "no_events": "events",
+    }
 
     class Meta:
         model = Webhook
-        fields = ["url", "events", "active", "allow_private_network", "description"]
+        fields = ["url", "events", "active", "description"]
 
     def write(self, data: dict[str, Any]) -> Webhook:
         fields = {name: data[name] for name in self.Meta.fields}
@@ -84,10 +89,10 @@ class WebhookAdmin(ServiceAdmin):
 
     form = WebhookForm
     delete_deactivates = False
-    list_display = ["url", "active", "allow_private_network", "description", "created_at"]
-    list_filter = ["active", "allow_private_network"]
+    list_display = ["url", "active", "description", "created_at"]
+    list_filter = ["active"]
     search_fields = ["url", "description"]
-    fields = ["url", "events", "active", "allow_private_network", "description"]
+    fields = ["url", "events", "active", "description"]
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return selectors.webhooks()
@@ -109,6 +114,10 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return WebhookDelivery.objects.select_related("webhook")
+
+    @admin.display(description="response excerpt")
+    def response_body(self, obj: WebhookDelivery) -> str:
+        return obj.visible_excerpt
 
 
 @admin.register(NotificationLog)

@@ -27,7 +27,7 @@ from django.utils import timezone
 from apps.core import tenancy
 
 from . import dispatch, netguard, signing, transport
-from .models import NotificationLog, WebhookDelivery
+from .models import NotificationLog, WebhookDelivery, store_response_bodies
 
 log = structlog.get_logger(__name__)
 
@@ -152,7 +152,8 @@ def _finish(delivery: WebhookDelivery, outcome: transport.Outcome, now: datetime
     """Record ``outcome`` on ``delivery``; return the countdown of the retry, if one is due."""
     delivery.attempts += 1
     delivery.response_code = outcome.status
-    delivery.response_excerpt = outcome.excerpt[: transport.EXCERPT_BYTES]
+    keep_body = store_response_bodies() and not outcome.private
+    delivery.response_excerpt = outcome.excerpt[: transport.EXCERPT_BYTES] if keep_body else ""
     delivery.duration_ms = outcome.duration_ms
     delivery.error_code = outcome.error_code
     delivery.last_error = outcome.error
@@ -209,9 +210,7 @@ def deliver_webhook(delivery_id: int, delivery_uuid: str) -> str:
                     signing.DELIVERY_HEADER: str(delivery.uuid),
                     signing.SIGNATURE_HEADER: signing.signature(webhook.secret, int(time.time()), body),
                 }
-                outcome = transport.post(
-                    target, body=body, headers=headers, allow_private_network=webhook.allow_private_network
-                )
+                outcome = transport.post(target, body=body, headers=headers)
         countdown = _finish(delivery, outcome, now)
         delivery.save()
         if countdown is not None:

@@ -4,7 +4,11 @@ A webhook is an outbound request whose target a tenant admin chooses, so without
 it reaches whatever the server can: the cloud metadata service, the database, an admin
 port on localhost. Addresses that are not public unicast (private, loopback, link-local,
 multicast, reserved, unspecified, in IPv4 or IPv6, including IPv4 embedded in IPv6) are
-refused unless the webhook has ``allow_private_network``.
+refused unless the operator lists their network in ``WEBHOOK_ALLOWED_PRIVATE_NETWORKS``
+(empty by default): which internal receivers exist is the operator's knowledge and
+decision, never a tenant admin's. The installation's own endpoints (the proxy, web and
+WebSocket ports, its stores, its public host) are refused even inside an allowed
+network, unless an entry names that address with that port.
 
 The check runs twice: at registration, on a literal IP or on what a hostname resolves to
 then; and at delivery, on every address the name resolves to at that moment, after which
@@ -14,16 +18,25 @@ changes its answer between check and connect (DNS rebinding) cannot slip through
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from apps.core.errors import DomainError
 
 MAX_URL_LENGTH = 2048
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+#: ``reason`` of a refused address that belongs to the installation itself.
+INSTALLATION = "installation"
 
 # Checked in order; the first network containing the address names the reason.
 _V4_BLOCKED: list[tuple[str, str]] = [
@@ -163,26 +176,46 @@ def _ip(host: str) -> IPAddress | None:
 
 @dataclass(frozen=True)
 class Resolved:
-    """One address a host name resolved to, ready for ``socket.connect``."""
+    """One address a host name resolved to, ready for ``socket.connect``.
+
+    ``private`` is set by ``checked_addresses`` when only the operator's allow-list let
+    the address through: what comes back from such a receiver is not kept.
+    """
 
     family: int
     sockaddr: tuple
     address: IPAddress
+    private: bool = False
 
 
 class AddressRefused(Exception):
-    """Delivery-time refusal: a resolved address is not public and the webhook does not allow that."""
+    """Delivery-time refusal: a resolved address is not public (or is the installation's own)
+    and the operator's allow-list does not cover it."""
 
-    def __init__(self, address: str, reason: str) -> None:
-        super().__init__(f"{address} is a {reason.replace('_', '-')} address")
+    def __init__(self, address: str, reason: str, port: int) -> None:
+        super().__init__(_refusal_text(address, reason, port))
         self.address = address
         self.reason = reason
+        self.port = port
+
+    @property
+    def code(self) -> str:
+        """The stable code: ``installation_address`` or ``private_address``."""
+        return "installation_address" if self.reason == INSTALLATION else "private_address"
+
+
+def _refusal_text(address: str, reason: str, port: int) -> str:
+    if reason == INSTALLATION:
+        return f"{address} port {port} belongs to this installation"
+    return f"{address} is a {reason.replace('_', '-')} address"
 
 
 def describe_refusal(host: str, refusal: AddressRefused) -> str:
     """``10.0.0.5 is a private address``, or ``intranet resolves to 10.0.0.5, a private address``."""
     if host.strip("[]") == refusal.address:
         return str(refusal)
+    if refusal.reason == INSTALLATION:
+        return f"{host} resolves to {refusal.address}, and port {refusal.port} there belongs to this installation"
     return f"{host} resolves to {refusal.address}, a {refusal.reason.replace('_', '-')} address"
 
 
@@ -211,38 +244,242 @@ def resolve(host: str, port: int) -> list[Resolved]:
     return resolved
 
 
-def checked_addresses(target: Target, *, allow_private_network: bool) -> list[Resolved]:
+# --- The operator's policy: allowed networks, the installation's own endpoints ---------------
+
+
+@dataclass(frozen=True)
+class AllowedNetwork:
+    """One entry of ``WEBHOOK_ALLOWED_PRIVATE_NETWORKS``: a network, or one port of it.
+
+    A network alone (``10.20.0.0/16``) opens every port of it except the installation's
+    own endpoints; with a port (``127.0.0.1:9000``, ``[fd00::/8]:443``) it opens that port
+    only, and is the one way to let a webhook reach an endpoint of the installation.
+    """
+
+    network: IPNetwork
+    port: int | None = None
+
+    def covers(self, address: IPAddress, port: int) -> bool:
+        return address in self.network and self.port in (None, port)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where the installation listens or what it talks to: ``host:port``, host a name or an IP."""
+
+    host: str
+    port: int
+
+
+@dataclass(frozen=True)
+class Policy:
+    allowed: tuple[AllowedNetwork, ...]
+    endpoints: tuple[Endpoint, ...]
+
+
+def _port(text: str, entry: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise ValueError(f"{entry!r}: the port is not a number from 1 to 65535")
+    return int(text)
+
+
+def parse_allowed_network(entry: str) -> AllowedNetwork:
+    """``10.20.0.0/16``, ``127.0.0.1`` (one address), ``::1/128``, ``127.0.0.1:9000``,
+    ``[fd00::/8]:443``. Host bits set under the mask (``10.20.0.5/16``) are refused: they
+    usually mean one address was intended. Raises ``ValueError``."""
+    text = entry.strip()
+    port: int | None = None
+    if text.startswith("["):
+        inside, bracket, rest = text[1:].partition("]")
+        if not bracket or not rest.startswith(":"):
+            raise ValueError(f"{entry!r}: write an IPv6 network with a port as [fd00::/8]:443")
+        text, port = inside, _port(rest[1:], entry)
+    elif text.count(":") == 1:
+        text, _, port_text = text.partition(":")
+        port = _port(port_text, entry)
+    try:
+        network = ipaddress.ip_network(text, strict=True)
+    except ValueError as exc:
+        raise ValueError(f"{entry!r} is not a network such as 10.20.0.0/16 or 127.0.0.1/32 ({exc})") from None
+    return AllowedNetwork(network=network, port=port)
+
+
+def parse_endpoint(entry: str) -> Endpoint:
+    """``127.0.0.1:8001``, ``[::1]:8002``, ``db.internal:5432``. Raises ``ValueError``."""
+    try:
+        parts = urlsplit(f"//{entry.strip()}")
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"{entry!r} is not host:port") from None
+    if not parts.hostname or port is None or parts.path or parts.username:
+        raise ValueError(f"{entry!r} is not host:port")
+    return Endpoint(host=parts.hostname, port=port)
+
+
+def _url_endpoint(url: str, default_ports: dict[str, int]) -> Endpoint | None:
+    try:
+        parts = urlsplit(url)
+        port = parts.port or default_ports.get(parts.scheme.lower())
+    except ValueError:
+        return None
+    if not parts.hostname or port is None:
+        return None
+    return Endpoint(host=parts.hostname, port=port)
+
+
+def installation_endpoints() -> list[Endpoint]:
+    """``INSTALLATION_ENDPOINTS`` (where the proxy, gunicorn and daphne listen) plus what the
+    settings name: the databases, Redis, the Celery broker, the MQTT broker, the public host."""
+    endpoints = [parse_endpoint(entry) for entry in _entries(settings.INSTALLATION_ENDPOINTS)]
+    for database in settings.DATABASES.values():
+        host = str(database.get("HOST") or "")
+        if host and not host.startswith("/"):  # a path is a Unix socket, out of a webhook's reach
+            endpoints.append(Endpoint(host=host, port=int(str(database.get("PORT") or 5432))))
+    for url, defaults in (
+        (settings.REDIS_URL, {"redis": 6379, "rediss": 6379}),
+        (settings.CELERY_BROKER_URL, {"redis": 6379, "rediss": 6379, "amqp": 5672, "amqps": 5671}),
+        (settings.MQTT_URL, {"mqtt": 1883, "mqtts": 8883}),
+        (settings.CONSOLE_BASE_URL, {"http": 80, "https": 443}),
+    ):
+        endpoint = _url_endpoint(str(url), defaults)
+        if endpoint is not None:
+            endpoints.append(endpoint)
+    return endpoints
+
+
+def _entries(value: str | Iterable[str]) -> tuple[str, ...]:
+    items = value.split(",") if isinstance(value, str) else value
+    return tuple(item.strip() for item in items if item.strip())
+
+
+def policy() -> Policy:
+    """The operator's settings, parsed; a bad entry raises ``ImproperlyConfigured`` naming it
+    (the app checks this at start-up, so a typo never waits for the first delivery)."""
+    allowed = _entries(settings.WEBHOOK_ALLOWED_PRIVATE_NETWORKS)
+    try:
+        endpoints = tuple(installation_endpoints())
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"INSTALLATION_ENDPOINTS: {exc}.") from None
+    return _policy(allowed, endpoints)
+
+
+@functools.lru_cache(maxsize=8)
+def _policy(allowed: tuple[str, ...], endpoints: tuple[Endpoint, ...]) -> Policy:
+    try:
+        networks = tuple(parse_allowed_network(entry) for entry in allowed)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"WEBHOOK_ALLOWED_PRIVATE_NETWORKS: {exc}.") from None
+    return Policy(allowed=networks, endpoints=endpoints)
+
+
+def _plain(address: IPAddress) -> IPAddress:
+    """The address a connection really reaches: the IPv4 one an IPv6 form carries, without scope."""
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = _embedded_v4(address)
+        if embedded is not None:
+            return embedded
+        if address.scope_id:
+            return ipaddress.IPv6Address(str(address).split("%", 1)[0])
+    return address
+
+
+def _endpoint_addresses(host: str, port: int) -> list[IPAddress]:
+    if host == "localhost":
+        return [ipaddress.IPv4Address("127.0.0.1"), ipaddress.IPv6Address("::1")]
+    literal = _ip(host)
+    if literal is not None:
+        return [_plain(literal)]
+    try:
+        return [_plain(entry.address) for entry in resolve(host, port)]
+    except ResolutionFailed:
+        return []  # a store that does not resolve is not reachable under that name either
+
+
+def _reaches(endpoint: IPAddress, address: IPAddress) -> bool:
+    """Whether a connection to ``address`` can reach a service bound to ``endpoint``.
+
+    A service on a wildcard address answers on every address; one on loopback answers on
+    every loopback address (127.0.0.2 reaches a socket bound to 0.0.0.0 or, on some
+    systems, to 127.0.0.1) and on the unspecified address, which Linux connects to locally.
+    """
+    if endpoint.is_unspecified:
+        return True
+    if endpoint.is_loopback:
+        return address.is_loopback or address.is_unspecified
+    return endpoint == address
+
+
+def is_installation(address: IPAddress, port: int, current: Policy | None = None) -> bool:
+    """Whether ``address:port`` is one of the installation's own endpoints."""
+    plain = _plain(address)
+    for endpoint in (current or policy()).endpoints:
+        if endpoint.port == port and any(
+            _reaches(own, plain) for own in _endpoint_addresses(endpoint.host, endpoint.port)
+        ):
+            return True
+    return False
+
+
+def _judge(address: IPAddress, port: int, current: Policy) -> tuple[str | None, bool]:
+    """(why ``address:port`` is refused or None, whether only the allow-list lets it through).
+
+    A non-public address outside the allow-list is refused for what it is (``loopback``...)
+    before anything else, so a tenant admin learns nothing about which of its ports the
+    installation uses; the installation's own endpoints are checked only for addresses
+    that would otherwise go through.
+    """
+    plain = _plain(address)
+    problem = address_problem(address)
+    if any(entry.port == port and entry.covers(plain, port) for entry in current.allowed):
+        # The operator named this very port: even one of the installation's own.
+        return None, problem is not None or is_installation(address, port, current)
+    if problem is not None and not any(entry.covers(plain, port) for entry in current.allowed):
+        return problem, True
+    if is_installation(address, port, current):
+        return INSTALLATION, True
+    return None, problem is not None
+
+
+def refusal_reason(address: IPAddress, port: int, current: Policy | None = None) -> str | None:
+    """Why a connection to ``address:port`` is refused (``loopback``, ``private``,
+    ``installation``...), or None when it may go ahead."""
+    return _judge(address, port, current or policy())[0]
+
+
+def checked_addresses(target: Target) -> list[Resolved]:
     """Resolve once and check every address; raise ``AddressRefused`` if any is not allowed.
 
-    The caller must connect only to the addresses returned.
+    The caller must connect only to the addresses returned; those let through by the
+    allow-list only come back with ``private`` set.
     """
-    addresses = resolve(target.host, target.port)
-    if not allow_private_network:
-        for entry in addresses:
-            reason = address_problem(entry.address)
-            if reason is not None:
-                raise AddressRefused(str(entry.address), reason)
-    return addresses
+    current = policy()
+    checked: list[Resolved] = []
+    for entry in resolve(target.host, target.port):
+        reason, needs_allow_list = _judge(entry.address, target.port, current)
+        if reason is not None:
+            raise AddressRefused(str(entry.address), reason, target.port)
+        checked.append(replace(entry, private=needs_allow_list))
+    return checked
 
 
-def check_registration(url: object, *, allow_private_network: bool) -> Target:
+def check_registration(url: object) -> Target:
     """The registration check: the URL's form, then its address when it is a literal IP or
     a name that resolves now. A name that does not resolve yet is accepted: delivery checks again.
 
-    Raises ``UrlError``: ``invalid_url`` or ``private_address`` (with the address and reason).
+    Raises ``UrlError``: ``invalid_url``, ``private_address`` or ``installation_address``
+    (with the address and reason).
     """
     target = parse_url(url)
-    if allow_private_network:
-        return target
     try:
-        checked_addresses(target, allow_private_network=False)
+        checked_addresses(target)
     except AddressRefused as exc:
-        raise UrlError(
-            f"{describe_refusal(target.host, exc)}: webhooks go to public addresses unless the webhook allows "
-            "private networks.",
-            code="private_address",
-            details={"field": "url", "address": exc.address, "reason": exc.reason},
-        ) from None
+        details: dict[str, object] = {"field": "url", "address": exc.address, "reason": exc.reason}
+        if exc.reason == INSTALLATION:
+            details["port"] = exc.port
+            advice = "webhooks cannot call this installation's own services."
+        else:
+            advice = "webhooks go to public addresses unless the operator allows the network."
+        raise UrlError(f"{describe_refusal(target.host, exc)}: {advice}", code=exc.code, details=details) from None
     except ResolutionFailed:
         pass
     return target

@@ -34,7 +34,7 @@ log = structlog.get_logger(__name__)
 MAX_PREFERENCES = 50
 MAX_WEBHOOK_EVENTS = 20
 MAX_DESCRIPTION = 500
-WEBHOOK_FIELDS = frozenset({"url", "events", "active", "allow_private_network", "description"})
+WEBHOOK_FIELDS = frozenset({"url", "events", "active", "description"})
 # Serialises webhook creation per tenant (the per-tenant limit); any constant distinct from other locks.
 _WEBHOOK_LOCK = 0x5748_4B53
 
@@ -230,28 +230,15 @@ def webhooks_per_tenant() -> int:
     return int(getattr(settings, "WEBHOOKS_PER_TENANT_MAX", 50))
 
 
-def private_network_opt_in_allowed() -> bool:
-    """Whether tenant admins may set ``allow_private_network`` (``WEBHOOK_ALLOW_PRIVATE_NETWORK_OPT_IN``)."""
-    return bool(getattr(settings, "WEBHOOK_ALLOW_PRIVATE_NETWORK_OPT_IN", True))
-
-
 def _clean_webhook(fields: dict[str, Any], current: Webhook | None) -> dict[str, Any]:
     unknown = sorted(set(fields) - WEBHOOK_FIELDS)
     if unknown:
         raise DomainError(f"Unknown fields: {', '.join(unknown)}.", code="unknown_fields", details={"fields": unknown})
     values = {name: fields[name] if name in fields else getattr(current, name, None) for name in WEBHOOK_FIELDS}
-    for flag in ("active", "allow_private_network"):
-        if values[flag] is None:
-            values[flag] = flag == "active"
-        elif not isinstance(values[flag], bool):
-            raise DomainError(f"{flag} is true or false.", code="invalid", details={"field": flag})
-    if values["allow_private_network"] and (current is None or not current.allow_private_network):
-        if not private_network_opt_in_allowed():
-            raise DomainError(
-                "This installation does not let webhooks reach private networks.",
-                code="private_network_not_allowed",
-                details={"field": "allow_private_network"},
-            )
+    if values["active"] is None:
+        values["active"] = True
+    elif not isinstance(values["active"], bool):
+        raise DomainError("active is true or false.", code="invalid", details={"field": "active"})
     description = values["description"] or ""
     if not isinstance(description, str) or len(description) > MAX_DESCRIPTION:
         raise DomainError(
@@ -268,14 +255,15 @@ def _clean_webhook(fields: dict[str, Any], current: Webhook | None) -> dict[str,
             details={"field": "events", "events": list(events.EVENTS), "families": events.families()},
         )
     values["events"] = events.clean_patterns(subscribed, field="events", max_items=MAX_WEBHOOK_EVENTS)
-    netguard.check_registration(values["url"], allow_private_network=bool(values["allow_private_network"]))
+    netguard.check_registration(values["url"])
     return values
 
 
 def create_webhook(actor: Any, **fields: Any) -> tuple[Webhook, str]:
     """Register a webhook of the tenant in context; return it with its new signing secret.
 
-    ``fields``: url, events, active (true), allow_private_network (false), description.
+    ``fields``: url, events, active (true), description. Whether the URL may point into a
+    private network is the operator's decision (``netguard``), not a field.
     The secret is returned here and by ``rotate_secret`` only.
     """
     values = _clean_webhook(fields, None)
@@ -292,7 +280,7 @@ def create_webhook(actor: Any, **fields: Any) -> tuple[Webhook, str]:
 
 
 def update_webhook(actor: Any, webhook: Webhook, **fields: Any) -> Webhook:
-    """Change the given fields; the URL is checked again against the (new) private-network flag."""
+    """Change the given fields; the URL is checked again against the operator's policy as it is now."""
     with _atomic():
         locked = Webhook.objects.select_for_update().get(pk=webhook.pk)
         values = _clean_webhook(fields, locked)

@@ -5,6 +5,8 @@ then opened to one of exactly those addresses, while the request keeps the URL's
 its ``Host`` header and, for https, in SNI and certificate verification. Redirects are
 not followed, proxies from the environment are not used, connect and read have their own
 timeouts and the whole attempt a deadline, and only the first KiB of the response is read.
+Whether that KiB is kept is the caller's decision (``Outcome.private`` tells it the
+answer came from a network only the operator's allow-list opened).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ class Outcome:
     error: str = ""
     excerpt: str = ""
     duration_ms: int = 0
+    private: bool = False  # the answer came from an address only the allow-list let through
 
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):
@@ -136,17 +139,21 @@ def _network_error(exc: BaseException, address: str, started: float) -> Outcome:
     )
 
 
-def post(target: Target, *, body: bytes, headers: dict[str, str], allow_private_network: bool) -> Outcome:
+def post(target: Target, *, body: bytes, headers: dict[str, str]) -> Outcome:
     """POST ``body`` to ``target`` once. Never raises for network or HTTP failures."""
     started = time.monotonic()
     deadline = started + total_timeout()
     try:
-        addresses = netguard.checked_addresses(target, allow_private_network=allow_private_network)
+        addresses = netguard.checked_addresses(target)
     except netguard.AddressRefused as exc:
+        why = (
+            "webhooks cannot call this installation's own services"
+            if exc.reason == netguard.INSTALLATION
+            else "the installation does not allow this network"
+        )
         return _failure(
-            "private_address",
-            f"Refused without connecting: {netguard.describe_refusal(target.host, exc)}; this webhook does not "
-            "allow private networks.",
+            exc.code,
+            f"Refused without connecting: {netguard.describe_refusal(target.host, exc)}; {why}.",
             started,
             retryable=False,
         )
@@ -155,6 +162,7 @@ def post(target: Target, *, body: bytes, headers: dict[str, str], allow_private_
 
     conn: _PinnedHTTPConnection | None = None
     connected_to = ""
+    private = False
     failure: Outcome | None = None
     for address in addresses:
         remaining = deadline - time.monotonic()
@@ -167,7 +175,7 @@ def post(target: Target, *, body: bytes, headers: dict[str, str], allow_private_
             candidate.close()
             failure = _network_error(exc, str(address.address), started)
             continue
-        conn, connected_to = candidate, str(address.address)
+        conn, connected_to, private = candidate, str(address.address), address.private
         break
     if conn is None:
         return failure or _failure(
@@ -197,7 +205,9 @@ def post(target: Target, *, body: bytes, headers: dict[str, str], allow_private_
 
     duration_ms = int((time.monotonic() - started) * 1000)
     if 200 <= status < 300:
-        return Outcome(ok=True, retryable=False, status=status, excerpt=excerpt, duration_ms=duration_ms)
+        return Outcome(
+            ok=True, retryable=False, status=status, excerpt=excerpt, duration_ms=duration_ms, private=private
+        )
     retryable = status == 429 or status >= 500
     if 300 <= status < 400:
         code, message = "redirect", f"The receiver answered {status}; redirects are not followed."
@@ -211,4 +221,5 @@ def post(target: Target, *, body: bytes, headers: dict[str, str], allow_private_
         error=message,
         excerpt=excerpt,
         duration_ms=duration_ms,
+        private=private,
     )

@@ -207,10 +207,18 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Youtility <noreply@youtility.local>")
 # Links in e-mails point here.
 CONSOLE_BASE_URL = env_str("CONSOLE_BASE_URL", "http://127.0.0.1:8000")
-# Whether a tenant admin may let a webhook reach private addresses (the receiver on the
-# same network). Off in production unless the operator decides otherwise: a tenant admin
-# must not be able to probe the installation's internal network.
-WEBHOOK_ALLOW_PRIVATE_NETWORK_OPT_IN = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORK_OPT_IN", not PRODUCTION)
+# Webhooks reach public addresses only, unless the operator lists internal receivers'
+# networks here ("10.20.0.0/16,127.0.0.1:9000"; a port limits an entry to that port).
+# Empty in every profile: a tenant admin must not be able to probe the internal network.
+# Checked by apps.notifications.netguard at start-up.
+WEBHOOK_ALLOWED_PRIVATE_NETWORKS = env_list("WEBHOOK_ALLOWED_PRIVATE_NETWORKS", [])
+# Where this installation listens (proxy, gunicorn, daphne; scripts/run.sh exports the
+# ones it starts). Webhooks never reach these, nor the stores and CONSOLE_BASE_URL's host,
+# even inside an allowed network, unless an entry above names that address and port.
+INSTALLATION_ENDPOINTS = env_list("INSTALLATION_ENDPOINTS", ["127.0.0.1:8000", "127.0.0.1:8001", "127.0.0.1:8002"])
+# Keep (and show) the first KiB of a receiver's answer on each delivery; never for a
+# receiver reached through the allow-list above.
+WEBHOOK_STORE_RESPONSE_BODY = env_bool("WEBHOOK_STORE_RESPONSE_BODY", False)
 
 # --- Requests -----------------------------------------------------------------------------
 # Bodies above this are refused with 413 before anything parses them; uploads get their

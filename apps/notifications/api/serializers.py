@@ -34,7 +34,6 @@ class WebhookSerializer(serializers.ModelSerializer):
             "url",
             "events",
             "active",
-            "allow_private_network",
             "description",
             "version",
             "created_at",
@@ -56,6 +55,14 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
     webhook = serializers.IntegerField(source="webhook_id", read_only=True)
     replay_of = serializers.IntegerField(source="replay_of_id", read_only=True, allow_null=True)
     payload = serializers.JSONField(read_only=True, help_text="The event's data, sent as `data` in the body.")
+    response_excerpt = serializers.CharField(
+        source="visible_excerpt",
+        read_only=True,
+        help_text=(
+            "The first KiB of the receiver's last answer, only when the installation keeps answers "
+            "(never from a private network); empty otherwise."
+        ),
+    )
 
     class Meta:
         model = WebhookDelivery

@@ -20,7 +20,6 @@ class WebhookInput(graphene.InputObjectType):
     url = graphene.String(description="http(s) URL, at most 2048 characters, without credentials.")
     events = graphene.List(graphene.NonNull(graphene.String), description="Event names or prefixes (alert.*).")
     active = graphene.Boolean()
-    allow_private_network = graphene.Boolean(description="Allow private, loopback and link-local addresses.")
     description = graphene.String()
 
 

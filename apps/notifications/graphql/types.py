@@ -26,7 +26,6 @@ class WebhookType(DjangoObjectType):
             "uuid",
             "url",
             "active",
-            "allow_private_network",
             "description",
             "version",
             "created_at",
@@ -45,6 +44,13 @@ class WebhookDeliveryType(DjangoObjectType):
     payload = GenericScalar(required=True, description="The event's data, sent as `data` in the body.")
     webhook_id = graphene.ID(required=True)
     replay_of_id = graphene.ID(description="The delivery this one replays.")
+    response_excerpt = graphene.String(
+        required=True,
+        description=(
+            "The first KiB of the receiver's last answer, only when the installation keeps answers "
+            "(never from a private network); empty otherwise."
+        ),
+    )
 
     class Meta:
         model = WebhookDelivery
@@ -54,7 +60,6 @@ class WebhookDeliveryType(DjangoObjectType):
             "event",
             "attempts",
             "response_code",
-            "response_excerpt",
             "error_code",
             "last_error",
             "next_attempt_at",
@@ -74,6 +79,10 @@ class WebhookDeliveryType(DjangoObjectType):
     @staticmethod
     def resolve_webhook_id(root: WebhookDelivery, info: graphene.ResolveInfo) -> int:
         return root.webhook_id
+
+    @staticmethod
+    def resolve_response_excerpt(root: WebhookDelivery, info: graphene.ResolveInfo) -> str:
+        return root.visible_excerpt
 
     @staticmethod
     def resolve_replay_of_id(root: WebhookDelivery, info: graphene.ResolveInfo) -> int | None:

@@ -2,7 +2,8 @@
 
 The receiver is a threaded ``http.server`` on a loopback address that records every
 connection and request and answers with the status codes a test queues. Webhooks aimed at
-it need ``allow_private_network`` (which these tests thereby prove works).
+it need the operator's allow-list to cover loopback (``loopback_allowed``), which these
+tests thereby prove works.
 """
 
 from __future__ import annotations
@@ -125,6 +126,12 @@ def start_receiver(host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -
         server.socket = tls.wrap_socket(server.socket, server_side=True)
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return running
+
+
+@pytest.fixture
+def loopback_allowed(settings: Any) -> None:
+    """The operator lets webhooks reach the loopback receivers (127.0.0.1 and ::1)."""
+    settings.WEBHOOK_ALLOWED_PRIVATE_NETWORKS = ["127.0.0.1/32", "::1/128"]
 
 
 @pytest.fixture

@@ -44,16 +44,16 @@ def make_person(login: str | None = None, **fields: Any) -> Person:
     return create_person(login=login, name=login.title(), password=None, roles=[], **fields)
 
 
-def make_webhook(url: str = "http://127.0.0.1:9/hooks", **fields: Any) -> tuple[Webhook, str]:
-    """A webhook of the tenant in context, through the service (private network allowed by default)."""
+def make_webhook(url: str = "https://hooks.example.invalid/hooks", **fields: Any) -> tuple[Webhook, str]:
+    """A webhook of the tenant in context, through the service (by default at a name that
+    does not resolve: accepted at registration, never delivered)."""
     fields.setdefault("events", ["alert.*", "ticket.*"])
-    fields.setdefault("allow_private_network", True)
     return services.create_webhook(None, url=url, **fields)
 
 
 @isolation_factory(Webhook)
 def make_isolation_webhook(tenant: Tenant) -> Webhook:
-    return make_webhook(f"http://127.0.0.1:9/{uuid4().hex[:8]}")[0]
+    return make_webhook(f"https://hooks.example.invalid/{uuid4().hex[:8]}")[0]
 
 
 @isolation_factory(WebhookDelivery)

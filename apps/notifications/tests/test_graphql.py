@@ -25,7 +25,7 @@ def gql(persona: Any, query: str, **variables: Any) -> dict[str, Any]:
 
 CREATE = """
 mutation Create($input: WebhookInput!) {
-  createWebhook(input: $input) { secret webhook { id url events active allowPrivateNetwork description } }
+  createWebhook(input: $input) { secret webhook { id url events active description } }
 }"""
 
 
@@ -45,7 +45,6 @@ def test_create_update_rotate_and_delete(tenant_a: Any, tenant_a_admin: Any) -> 
             "url": "https://hooks.example.invalid/y",
             "events": ["ticket.*"],
             "active": True,
-            "allowPrivateNetwork": False,
             "description": "Payroll",
         },
     }

@@ -56,6 +56,7 @@ def test_an_email_is_sent_by_the_worker_once_the_change_commits() -> None:
     assert [message.subject for message in mail.outbox] == ["Ticket NORTH#12: Broken fence"]
 
 
+@pytest.mark.usefixtures("loopback_allowed")
 def test_a_webhook_is_delivered_by_the_worker_after_a_retry(receiver: Receiver) -> None:
     tenant = make_tenant("hookworker")
     receiver.answer(503)
