@@ -40,9 +40,7 @@ if [ "$(id -u)" = 0 ]; then
   USER_LINE="user $owner;"
   chown -R "$owner" var/nginx/tmp
 fi
-sed -e "s#@ROOT@#$ROOT#g" -e "s#@HOST@#$HOST#g" -e "s#@PORT@#$PORT#g" \
-    -e "s#@WSGI_PORT@#$WSGI_PORT#g" -e "s#@ASGI_PORT@#$ASGI_PORT#g" -e "s#@USER_LINE@#$USER_LINE#g" \
-    deploy/nginx.conf.template > var/nginx/nginx.conf
+ROOT=$ROOT USER_LINE=$USER_LINE scripts/nginx-conf.sh > var/nginx/nginx.conf
 chmod -R a+rX var/static
 
 cat <<MSG
@@ -54,7 +52,8 @@ cat <<MSG
     GraphQL        http://$HOST:$PORT/graphql/
     WebSocket      ws://$HOST:$PORT/ws/noc/
     Admin          http://$HOST:$PORT/admin/
-    Health         http://$HOST:$PORT/healthz   /readyz   /metrics
+    Health         http://$HOST:$PORT/healthz   /readyz
+    Metrics        http://127.0.0.1:$WSGI_PORT/metrics   (this host only, or with METRICS_TOKEN)
 
   Demo logins (password: youtility-demo), companies "acme" and "globex":
     admin, supervisor, guard1, guard2, client1

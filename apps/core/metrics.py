@@ -19,14 +19,22 @@ two can never disagree.
 
 Celery workers usually run on other hosts, so task counts go to Redis (one hash) and
 ``/metrics`` reads them back; any web process can then report every worker's tasks.
+
+Every label value comes from a closed set, so no request can create a series: a method
+is a standard one or ``other``, a route is a URL pattern or ``unmatched``, a status is
+one of the codes the application answers with or its class (``4xx``), a task is a
+registered task or ``other``. Without that, each made-up method (``FOO1``, ``FOO2``...)
+would be a new series held forever in every worker and in Prometheus.
 """
 
 from __future__ import annotations
 
 import os
+from collections import Counter as Tally
 from collections.abc import Iterator
 
 import structlog
+from celery import current_app, states
 from django.conf import settings
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess, values
 from prometheus_client.core import CounterMetricFamily
@@ -43,6 +51,49 @@ HTTP_LATENCY = Histogram(
     ["method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
+
+
+OTHER = "other"
+UNMATCHED = "unmatched"
+STANDARD_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
+#: Codes worth their own series: what the application, DRF and Django answer with, each
+#: telling a different story (401 sign-in trouble, 403 scope, 404 scans, 409 conflicts,
+#: 413 bodies, 429 throttling, 503 readiness). Any other code counts under its class, so
+#: a view that starts answering 418 adds one ``4xx`` series, not one per code.
+STATUS_CODES = frozenset(
+    {200, 201, 202, 204, 301, 302, 303, 304, 307, 308}
+    | {400, 401, 403, 404, 405, 406, 409, 410, 412, 413, 415, 422, 429}
+    | {500, 502, 503, 504}
+)
+TASK_STATES = frozenset(states.ALL_STATES | {"UNKNOWN"})
+
+
+def method_label(method: str | None) -> str:
+    """The request method, or ``other`` for anything but the standard ones."""
+    return method if method in STANDARD_METHODS else OTHER
+
+
+def route_label(route: str | None) -> str:
+    """``/`` + the URL pattern that matched (``route`` of the resolver match), or ``unmatched``."""
+    return UNMATCHED if route is None else f"/{route}"
+
+
+def status_label(status: int) -> str:
+    """The code itself when it is one of ``STATUS_CODES``, else its class (``4xx``)."""
+    if status in STATUS_CODES:
+        return str(status)
+    if 100 <= status <= 599:
+        return f"{status // 100}xx"
+    return OTHER
+
+
+def task_label(name: str) -> str:
+    """A task name the Celery registry knows, or ``other``."""
+    return name if name in current_app.tasks else OTHER
+
+
+def task_state_label(state: str) -> str:
+    return state if state in TASK_STATES else OTHER
 
 
 def multiprocess_dir() -> str | None:
@@ -64,7 +115,7 @@ def redis_client():  # type: ignore[no-untyped-def]
 
 
 def record_celery_task(task_name: str, state: str) -> None:
-    redis_client().hincrby(celery_counts_key(), f"{task_name}|{state}", 1)
+    redis_client().hincrby(celery_counts_key(), f"{task_label(task_name)}|{task_state_label(state)}", 1)
 
 
 class CeleryTaskCollector(Collector):
@@ -80,9 +131,17 @@ class CeleryTaskCollector(Collector):
             # The HTTP metrics are still worth serving; readiness reports Redis itself.
             log.warning("metrics.celery_counts_unavailable", error=type(exc).__name__)
             return
-        for field, value in sorted(counts.items()):
-            task, _, state = field.decode().partition("|")
-            family.add_metric([task, state], int(value))
+        # The hash is shared (other versions of the workers, anything with access to Redis):
+        # bound its labels again here and add up what falls together.
+        totals: Tally[tuple[str, str]] = Tally()
+        for field, value in counts.items():
+            task, _, state = field.decode(errors="replace").partition("|")
+            try:
+                totals[(task_label(task), task_state_label(state))] += int(value)
+            except ValueError:
+                continue  # not a count: nothing a worker of ours wrote
+        for labels, total in sorted(totals.items()):
+            family.add_metric(list(labels), total)
         yield family
 
 

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 
 from .api.errors import error_response, internal_error_response
 from .context import clean_request_id
-from .metrics import HTTP_LATENCY, HTTP_REQUESTS
+from .metrics import HTTP_LATENCY, HTTP_REQUESTS, method_label, route_label, status_label
 
 log = structlog.get_logger("youtility.http")
 
@@ -51,7 +51,8 @@ class RequestIdMiddleware:
 
 
 class MetricsMiddleware:
-    """Count requests and time them, labelled by the URL pattern (not the raw path)."""
+    """Count requests and time them, labelled by the URL pattern (not the raw path), with
+    every label bounded (``apps.core.metrics``): what a client sends never names a series."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -60,9 +61,9 @@ class MetricsMiddleware:
         started = time.perf_counter()
         response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
-        route = f"/{match.route}" if match is not None and match.route else "unmatched"
-        HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
-        HTTP_LATENCY.labels(request.method, route).observe(time.perf_counter() - started)
+        method, route = method_label(request.method), route_label(match.route if match is not None else None)
+        HTTP_REQUESTS.labels(method, route, status_label(response.status_code)).inc()
+        HTTP_LATENCY.labels(method, route).observe(time.perf_counter() - started)
         return response
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import select
 import time
 from collections.abc import Callable
@@ -11,7 +13,7 @@ from urllib.parse import urlparse
 import structlog
 from django.conf import settings
 from django.db import connections
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.defaults import page_not_found, permission_denied, server_error
@@ -113,9 +115,49 @@ def readyz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ready", "checks": results})
 
 
+def _is_loopback(address: str | None) -> bool:
+    try:
+        ip = ipaddress.ip_address((address or "").split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback
+
+
+def _may_scrape(request: HttpRequest) -> bool:
+    """A scraper on this host, or one that shows ``METRICS_TOKEN``.
+
+    The address is the client's as ``TRUSTED_PROXY_COUNT`` reads ``X-Forwarded-For``, so a
+    request that came through the proxy from elsewhere is not loopback even though the
+    proxy connects from 127.0.0.1. A bearer token, when one is sent, must be the right one,
+    wherever the request comes from.
+    """
+    from apps.people.api.authentication import bearer_token
+    from apps.people.backends import client_ip
+
+    given = bearer_token(request.headers.get("Authorization", ""))
+    if given is not None:
+        expected = settings.METRICS_TOKEN
+        if expected and hmac.compare_digest(given.encode(), expected.encode()):
+            return True
+        log.warning("metrics.token_refused", client=client_ip(request))
+        return False
+    return _is_loopback(client_ip(request))
+
+
 @never_cache
-@require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus exposition, for loopback clients and holders of ``METRICS_TOKEN`` only.
+
+    Anyone else gets the 404 of an unknown page, whatever the method: the endpoint's
+    existence is not advertised, and its figures (routes, volumes, error rates, task
+    names) are nobody's business but the operator's.
+    """
+    if not _may_scrape(request):
+        raise Http404
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     return HttpResponse(render_metrics(), content_type="text/plain; version=0.0.4; charset=utf-8")
 
 

@@ -367,6 +367,11 @@ if PRODUCTION:
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOG_FORMAT = env_str("LOG_FORMAT", "json")
 LOGGING_CONFIG = None  # configured by apps.core.logging.configure_logging at start-up
+# /metrics answers loopback clients (the client address as TRUSTED_PROXY_COUNT reads it)
+# and requests with "Authorization: Bearer <METRICS_TOKEN>"; anyone else gets a 404.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("METRICS_TOKEN must be at least 32 characters (or unset for loopback-only metrics).")
 
 from apps.core.logging import configure_logging  # noqa: E402
 

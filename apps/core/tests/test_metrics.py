@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 import time
+import uuid
 from typing import Any
 
 import pytest
@@ -15,7 +17,15 @@ from django.conf import settings
 from django.test import override_settings
 from prometheus_client.parser import text_string_to_metric_families
 
-from apps.core.metrics import multiprocess_dir
+from apps.core.metrics import (
+    celery_counts_key,
+    method_label,
+    multiprocess_dir,
+    record_celery_task,
+    redis_client,
+    route_label,
+    status_label,
+)
 
 from .tasks_for_tests import TEST_QUEUE, add, celery_worker  # noqa: F401
 
@@ -183,3 +193,179 @@ def test_multiprocess_directory_set_after_import_is_not_half_used(tmp_path):
     healthz = {"method": "GET", "route": "/healthz", "status": "200"}
     assert value(outcome["metrics"], "youtility_http_requests_total", **healthz) == 1.0
     assert os.listdir(tmp_path) == []
+
+
+# --- Every label is bounded -------------------------------------------------------------------
+
+
+def series(text: str) -> set[tuple[str, tuple[tuple[str, str], ...]]]:
+    return set(samples(text))
+
+
+def test_made_up_methods_add_no_series(client):
+    made_up = [f"X{uuid.uuid4().hex[:12].upper()}" for _ in range(50)]
+    # The first made-up request creates the one "other" series; the first scrape, /metrics's own.
+    client.generic("WARMUP", "/healthz")
+    client.generic("WARMUP", "/no/such/page")
+    scrape(client)
+    before = scrape(client)
+    for n, method in enumerate(made_up):
+        response = client.generic(method, "/healthz" if n % 2 else f"/no/such/page/{n}")
+        assert response.status_code == (405 if n % 2 else 404)
+    after = scrape(client)
+
+    assert series(after) == series(before)
+    assert not any(method in after for method in made_up)
+    methods = {dict(labels).get("method") for _name, labels in series(after)} - {None}
+    assert methods <= {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT", "other"}
+
+    def delta(**labels: str) -> float:
+        name = "youtility_http_requests_total"
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert delta(method="other", route="/healthz", status="405") == 25.0
+    assert delta(method="other", route="unmatched", status="404") == 25.0
+
+
+@pytest.mark.parametrize(
+    ("status", "label"),
+    [(200, "200"), (404, "404"), (429, "429"), (503, "503"), (418, "4xx"), (299, "2xx"), (599, "5xx"), (103, "1xx")],
+)
+def test_status_is_a_known_code_or_its_class(status, label):
+    assert status_label(status) == label
+
+
+def test_method_and_route_labels():
+    assert [method_label(m) for m in ("GET", "PATCH", "PROPFIND", "get", "", None)] == [
+        "GET",
+        "PATCH",
+        "other",
+        "other",
+        "other",
+        "other",
+    ]
+    assert (route_label(""), route_label("api/v1/me/"), route_label(None)) == ("/", "/api/v1/me/", "unmatched")
+
+
+def test_the_home_page_is_counted_under_its_pattern(client):
+    before = scrape(client)
+    client.get("/")
+    after = scrape(client)
+    labels = {"method": "GET", "route": "/"}
+    name = "youtility_http_request_duration_seconds_count"
+    assert value(after, name, **labels) - value(before, name, **labels) == 1.0
+
+
+def test_celery_task_labels_come_from_the_registry(client):
+    key, hash_client = celery_counts_key(), redis_client()
+    fields = ["other|SUCCESS", "other|other", "coretests.add|SUCCESS"]
+    saved = {field: hash_client.hget(key, field) for field in fields}
+    before = scrape(client)
+    record_celery_task("coretests.add", "SUCCESS")
+    record_celery_task("no.such.task", "SUCCESS")
+    record_celery_task("coretests.add", "MADE_UP_STATE")
+    # Whatever else writes to the shared hash is bounded when read back.
+    hash_client.hincrby(key, "injected.task.name|SUCCESS", 3)
+    hash_client.hincrby(key, "coretests.add|NOT_A_STATE", 1)
+    hash_client.hset(key, "coretests.add|FAILURE", "not a number")
+    try:
+        after = scrape(client)
+    finally:
+        hash_client.hdel(key, "injected.task.name|SUCCESS", "coretests.add|NOT_A_STATE", "coretests.add|FAILURE")
+        for field, saved_value in saved.items():
+            if saved_value is None:
+                hash_client.hdel(key, field)
+            else:
+                hash_client.hset(key, field, saved_value)
+
+    def delta(task: str, state: str) -> float:
+        name = "youtility_celery_tasks_total"
+        return value(after, name, task=task, state=state) - value(before, name, task=task, state=state)
+
+    assert delta("coretests.add", "SUCCESS") == 1.0
+    assert delta("other", "SUCCESS") == 4.0  # no.such.task, and the three injected
+    assert delta("coretests.add", "other") == 2.0
+    assert "no.such.task" not in after and "injected.task.name" not in after and "MADE_UP_STATE" not in after
+
+
+# --- Who may scrape ------------------------------------------------------------------------------
+
+OUTSIDE = "203.0.113.9"
+
+
+def refused(response: Any) -> bool:
+    return response.status_code == 404 and b"youtility_" not in response.content
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "127.0.0.53", "::1", "::ffff:127.0.0.1"])
+def test_loopback_clients_may_scrape(client, address):
+    response = client.get("/metrics", REMOTE_ADDR=address)
+    assert response.status_code == 200 and b"youtility_http_requests_total" in response.content
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"REMOTE_ADDR": OUTSIDE},
+        {"REMOTE_ADDR": "10.0.0.5"},
+        # Through the proxy from elsewhere: the proxy connects from loopback and appends the client.
+        {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": OUTSIDE},
+        # A client that forges a loopback hop first gets its real address appended after it.
+        {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": f"127.0.0.1, {OUTSIDE}"},
+        {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "not-an-address"},
+    ],
+)
+def test_anyone_else_gets_not_found_whatever_the_method(client, headers):
+    assert refused(client.get("/metrics", **headers))
+    assert refused(client.head("/metrics", **headers))
+    assert refused(client.post("/metrics", **headers))  # not 405: the endpoint is not advertised
+
+
+def test_two_trusted_proxies(client, settings):
+    settings.TRUSTED_PROXY_COUNT = 2  # a load balancer, then nginx
+    assert (
+        client.get("/metrics", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="127.0.0.1, 10.0.0.2").status_code == 200
+    )
+    assert refused(client.get("/metrics", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=f"{OUTSIDE}, 10.0.0.2"))
+
+
+def test_a_token_opens_metrics_from_anywhere_and_never_reaches_the_logs(client, settings, caplog):
+    caplog.set_level("DEBUG")
+    token = secrets.token_urlsafe(32)
+    wrong = secrets.token_urlsafe(32)
+    settings.METRICS_TOKEN = token
+
+    allowed = client.get("/metrics", REMOTE_ADDR=OUTSIDE, HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert allowed.status_code == 200 and b"youtility_http_requests_total" in allowed.content
+    assert refused(client.get("/metrics", REMOTE_ADDR=OUTSIDE, HTTP_AUTHORIZATION=f"Bearer {wrong}"))
+    assert refused(client.get("/metrics", REMOTE_ADDR=OUTSIDE, HTTP_AUTHORIZATION=f"Bearer {token}x"))
+    assert refused(client.get("/metrics", REMOTE_ADDR=OUTSIDE, HTTP_AUTHORIZATION=f"Basic {token}"))
+    # A wrong token is wrong from loopback too; no token there is fine.
+    assert refused(client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {wrong}"))
+    assert client.get("/metrics").status_code == 200
+
+    logged = caplog.text + " ".join(str(record.msg) for record in caplog.records)
+    assert "metrics.token_refused" in logged and "http.request" in logged
+    assert token not in logged and wrong not in logged
+
+
+def test_without_a_configured_token_no_bearer_is_accepted(client, settings):
+    settings.METRICS_TOKEN = ""
+    for header in ("Bearer ", "Bearer x", "Bearer  "):
+        assert refused(client.get("/metrics", REMOTE_ADDR=OUTSIDE, HTTP_AUTHORIZATION=header))
+
+
+def test_a_short_token_stops_the_settings_from_loading():
+    env = {**os.environ, "METRICS_TOKEN": "too-short", "DJANGO_SETTINGS_MODULE": "youtility.settings"}
+    done = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=env,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "METRICS_TOKEN must be at least 32 characters" in done.stderr
+    assert "too-short" not in done.stderr
