@@ -1,5 +1,6 @@
-"""GraphQL helpers shared by every app's schema: authentication and capability checks, and
-which nested fields a query selects (so resolvers prefetch exactly those relations).
+"""GraphQL helpers shared by every app's schema: authentication and capability checks,
+which nested fields a query selects (so resolvers prefetch exactly those relations), and
+list fields that declare how many items they may return (what the cost rule multiplies by).
 
 A ``DomainError`` raised in a resolver needs no handling here: the view renders it with
 its code (``extensions.code``) and details, like REST does.
@@ -7,10 +8,21 @@ its code (``extensions.code``) and details, like REST does.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from graphql import FieldNode, FragmentSpreadNode, GraphQLError, InlineFragmentNode, SelectionSetNode
+import graphene
+from graphene.utils.str_converters import to_camel_case
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLSchema,
+    InlineFragmentNode,
+    SelectionSetNode,
+)
 
 
 def require_user(info: Any) -> Any:
@@ -92,3 +104,54 @@ def _collect(selection_set: SelectionSetNode | None, fragments: dict[str, Any], 
             fragment = fragments.get(node.name.value)
             if fragment is not None:
                 _collect(fragment.selection_set, fragments, prefix, paths)
+
+
+@dataclass(frozen=True)
+class ListSize:
+    """How many items a list field may return, as the query cost rule counts them.
+
+    ``max_items`` is the field's page cap when ``page_argument`` names the argument that
+    asks for fewer (``first``: the rule also refuses values outside 1..max_items before
+    anything runs), otherwise a cap the domain enforces (stops of a tour, items of a
+    checklist) or, for a list that has neither, the size it is costed at.
+    """
+
+    max_items: int
+    page_argument: str | None = None
+
+
+class SizedList(graphene.Field):
+    """A list field with its declared size: ``SizedList(JobType, max_items=500, page_argument="first", ...)``.
+
+    Takes the item type (NonNull is added) and the usual ``graphene.Field`` keywords;
+    other keywords are the field's arguments, as with ``graphene.List``.
+    """
+
+    def __init__(self, of_type: Any, *, max_items: int, page_argument: str | None = None, **kwargs: Any) -> None:
+        if max_items < 1:
+            raise ValueError("max_items must be at least 1.")
+        super().__init__(graphene.List(graphene.NonNull(of_type)), **kwargs)
+        self.list_size = ListSize(max_items, page_argument)
+
+
+_SIZES: weakref.WeakKeyDictionary[GraphQLSchema, dict[tuple[str, str], ListSize]] = weakref.WeakKeyDictionary()
+
+
+def list_sizes(schema: GraphQLSchema) -> dict[tuple[str, str], ListSize]:
+    """Declared sizes of the ``SizedList`` fields of ``schema``, by (type name, field name).
+
+    graphene keeps the class a GraphQL type was built from on ``graphene_type``; its
+    fields carry their ``list_size``. Field names are camel-cased as graphene does (the
+    schema is built with ``auto_camelcase``) unless the field names itself.
+    """
+    sizes = _SIZES.get(schema)
+    if sizes is None:
+        sizes = {}
+        for type_name, graphql_type in schema.type_map.items():
+            meta = getattr(getattr(graphql_type, "graphene_type", None), "_meta", None)
+            for attribute, field in (getattr(meta, "fields", None) or {}).items():
+                size = getattr(field, "list_size", None)
+                if isinstance(size, ListSize):
+                    sizes[(type_name, getattr(field, "name", None) or to_camel_case(attribute))] = size
+        _SIZES[schema] = sizes
+    return sizes

@@ -8,7 +8,7 @@ from graphql import GraphQLError
 from apps.assets import selectors
 from apps.assets.filtersets import AssetFilterSet
 from apps.assets.models import Asset
-from apps.core.graphql import require_capability
+from apps.core.graphql import SizedList, require_capability
 
 from .types import AssetKind, AssetStatus, AssetType
 
@@ -43,14 +43,18 @@ def _args(**extra: Any) -> dict[str, Any]:
 
 
 class AssetQueries(graphene.ObjectType):
-    assets = graphene.List(
-        graphene.NonNull(AssetType),
+    assets = SizedList(
+        AssetType,
+        max_items=MAX_PAGE,
+        page_argument="first",
         required=True,
         description="Assets and checkpoints of the caller's sites (needs sites.view).",
         **_args(kind=AssetKind()),
     )
-    checkpoints = graphene.List(
-        graphene.NonNull(AssetType),
+    checkpoints = SizedList(
+        AssetType,
+        max_items=MAX_PAGE,
+        page_argument="first",
         required=True,
         description="Checkpoints of the caller's sites (needs sites.view).",
         **_args(),

@@ -9,13 +9,16 @@ import graphene
 from apps.checklists import selectors
 from apps.checklists.capabilities import READ_CAPABILITIES
 from apps.checklists.filtersets import ChecklistFilterSet, QuestionFilterSet
-from apps.core.graphql import filtered, require_any_capability, selected_paths
+from apps.core.graphql import SizedList, filtered, require_any_capability, selected_paths
 
 from .mutations import ChecklistMutations
 from .prefetch import checklist_lookups
 from .types import AnswerTypeEnum, ChecklistKindEnum, ChecklistType, QuestionType
 
 NEEDS_READ = f"needs {' or '.join(READ_CAPABILITIES)}"
+# Neither list is paged; the cost rule counts them at this many questions and checklists.
+QUESTIONS_COSTED = 100
+CHECKLISTS_COSTED = 10
 
 
 def require_reader(info: Any) -> Any:
@@ -25,8 +28,9 @@ def require_reader(info: Any) -> Any:
 class Queries(graphene.ObjectType):
     """Queries of this app, mixed into the root Query in youtility/schema.py."""
 
-    questions = graphene.List(
-        graphene.NonNull(QuestionType),
+    questions = SizedList(
+        QuestionType,
+        max_items=QUESTIONS_COSTED,
         required=True,
         description=f"Questions of the caller's tenant ({NEEDS_READ}).",
         code=graphene.String(),
@@ -34,8 +38,9 @@ class Queries(graphene.ObjectType):
         is_active=graphene.Boolean(),
         q=graphene.String(description="Code or text contains (any case or accent)."),
     )
-    checklists = graphene.List(
-        graphene.NonNull(ChecklistType),
+    checklists = SizedList(
+        ChecklistType,
+        max_items=CHECKLISTS_COSTED,
         required=True,
         description=f"Checklists of the caller's tenant ({NEEDS_READ}).",
         code=graphene.String(),

@@ -17,6 +17,7 @@ from apps.checklists.models import (
     ChecklistVersion,
     Question,
 )
+from apps.core.graphql import SizedList
 from apps.people.graphql.types import PersonType
 
 
@@ -32,6 +33,15 @@ AttachmentRuleEnum = graphene.Enum.from_enum(
 ChecklistKindEnum = graphene.Enum.from_enum(
     Checklist.Kind, name="ChecklistKind", description="What a checklist is for."
 )
+
+
+# The cost rule counts a checklist's lists at a typical checklist's size rather than at
+# the caps of services.MAX_SECTIONS and MAX_ITEMS: a list of checklists with their items,
+# what the phone syncs, would otherwise cost more than any budget. Versions are not capped.
+VERSIONS_COSTED = 3
+SECTIONS_COSTED = 5
+SECTION_ITEMS_COSTED = 10
+VERSION_ITEMS_COSTED = 30
 
 
 class QuestionType(DjangoObjectType):
@@ -106,7 +116,7 @@ class ChecklistItemType(DjangoObjectType):
 class ChecklistSectionType(DjangoObjectType):
     """A titled group of items in one checklist version."""
 
-    items = graphene.List(graphene.NonNull(ChecklistItemType), required=True)
+    items = SizedList(ChecklistItemType, max_items=SECTION_ITEMS_COSTED, required=True)
 
     class Meta:
         model = ChecklistSection
@@ -121,8 +131,10 @@ class ChecklistSectionType(DjangoObjectType):
 class ChecklistVersionType(DjangoObjectType):
     """One published, immutable edition of a checklist."""
 
-    sections = graphene.List(graphene.NonNull(ChecklistSectionType), required=True)
-    items = graphene.List(graphene.NonNull(ChecklistItemType), required=True, description="All items in order.")
+    sections = SizedList(ChecklistSectionType, max_items=SECTIONS_COSTED, required=True)
+    items = SizedList(
+        ChecklistItemType, max_items=VERSION_ITEMS_COSTED, required=True, description="All items in order."
+    )
     published_by = graphene.Field(
         PersonType, description="Who published it; null without people.view (guards read checklists, not people)."
     )
@@ -152,8 +164,11 @@ class ChecklistType(DjangoObjectType):
 
     kind = graphene.Field(ChecklistKindEnum, required=True)
     current_version = graphene.Field(ChecklistVersionType)
-    versions = graphene.List(
-        graphene.NonNull(ChecklistVersionType), required=True, description="Every published version, newest first."
+    versions = SizedList(
+        ChecklistVersionType,
+        max_items=VERSIONS_COSTED,
+        required=True,
+        description="Every published version, newest first.",
     )
 
     class Meta:

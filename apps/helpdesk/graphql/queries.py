@@ -8,7 +8,7 @@ import graphene
 from django.db.models import Prefetch
 from graphql import GraphQLError
 
-from apps.core.graphql import filtered, selected_paths
+from apps.core.graphql import SizedList, filtered, selected_paths
 from apps.core.graphql import require_any_capability as require_any
 from apps.core.models import Attachment
 from apps.helpdesk import selectors
@@ -18,6 +18,9 @@ from apps.helpdesk.models import Ticket, TicketComment, TicketEvent
 from .types import EscalationRuleType, SlaPolicyType, TicketPriority, TicketStatus, TicketType
 
 MAX_PAGE = 200
+# The matrix and the policies are not paged; the cost rule counts each at this many rows
+# (a rule per category and level, a policy per category and priority).
+UNPAGED_RULES = 20
 
 
 def ticket_lookups(info: Any) -> list[Prefetch]:
@@ -40,8 +43,10 @@ def _values(values: Any) -> list[str] | None:
 
 
 class TicketQueries(graphene.ObjectType):
-    tickets = graphene.List(
-        graphene.NonNull(TicketType),
+    tickets = SizedList(
+        TicketType,
+        max_items=MAX_PAGE,
+        page_argument="first",
         required=True,
         description="Tickets the caller may see, newest first (tickets.manage, jobs.perform or client.portal).",
         status=graphene.List(graphene.NonNull(TicketStatus)),
@@ -57,15 +62,17 @@ class TicketQueries(graphene.ObjectType):
         offset=graphene.Int(default_value=0),
     )
     ticket = graphene.Field(TicketType, id=graphene.ID(required=True), description="One ticket the caller may see.")
-    escalation_rules = graphene.List(
-        graphene.NonNull(EscalationRuleType),
+    escalation_rules = SizedList(
+        EscalationRuleType,
+        max_items=UNPAGED_RULES,
         required=True,
         description="The escalation matrix (tickets.manage or admin.manage).",
         category_id=graphene.ID(),
         default=graphene.Boolean(description="Only the default matrix."),
     )
-    sla_policies = graphene.List(
-        graphene.NonNull(SlaPolicyType),
+    sla_policies = SizedList(
+        SlaPolicyType,
+        max_items=UNPAGED_RULES,
         required=True,
         description="SLA policies (tickets.manage or admin.manage).",
         category_id=graphene.ID(),

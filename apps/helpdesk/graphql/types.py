@@ -15,6 +15,7 @@ from graphene.types.generic import GenericScalar
 from graphene_django import DjangoObjectType
 
 from apps.core.geo import to_geojson
+from apps.core.graphql import SizedList
 from apps.core.models import Attachment
 from apps.helpdesk.models import EscalationRule, Priority, SlaPolicy, Status, Ticket, TicketComment, TicketEvent
 from apps.helpdesk.services import TRANSITIONS
@@ -26,6 +27,10 @@ TicketEventKind = graphene.Enum.from_enum(
     TicketEvent.Kind, name="TicketEventKind", description="What a history line records."
 )
 AttachmentKind = graphene.Enum.from_enum(Attachment.Kind, name="AttachmentKind", description="What a file is.")
+
+
+# A ticket's comments, attachments and history are not paged; the cost rule counts each at this many.
+THREAD_COSTED = 10
 
 
 class TicketCommentType(DjangoObjectType):
@@ -130,9 +135,9 @@ class TicketType(DjangoObjectType):
     assignee_person_id = graphene.ID()
     assignee_team_id = graphene.ID()
     assignee_name = graphene.String()
-    comments = graphene.List(graphene.NonNull(TicketCommentType), required=True, description="Oldest first.")
-    attachments = graphene.List(graphene.NonNull(TicketAttachmentType), required=True, description="Oldest first.")
-    history = graphene.List(graphene.NonNull(TicketEventType), required=True, description="Oldest first.")
+    comments = SizedList(TicketCommentType, max_items=THREAD_COSTED, required=True, description="Oldest first.")
+    attachments = SizedList(TicketAttachmentType, max_items=THREAD_COSTED, required=True, description="Oldest first.")
+    history = SizedList(TicketEventType, max_items=THREAD_COSTED, required=True, description="Oldest first.")
 
     class Meta:
         model = Ticket

@@ -6,7 +6,7 @@ from typing import Any
 
 import graphene
 
-from apps.core.graphql import filtered_page, require_capability, selected_paths
+from apps.core.graphql import SizedList, filtered_page, require_capability, selected_paths
 from apps.core.graphql import require_any_capability as require_any
 from apps.noc import selectors
 from apps.noc.filtersets import AlertFilterSet, MaintenanceWindowFilterSet
@@ -22,8 +22,10 @@ def _page(filterset_class: Any, queryset: Any, data: dict[str, Any], first: int,
 
 
 class NocQueries(graphene.ObjectType):
-    alerts = graphene.List(
-        graphene.NonNull(AlertType),
+    alerts = SizedList(
+        AlertType,
+        max_items=MAX_PAGE,
+        page_argument="first",
         required=True,
         description="Alerts of the caller's sites, newest first (needs noc.view).",
         status=graphene.List(graphene.NonNull(AlertStatus)),
@@ -42,8 +44,10 @@ class NocQueries(graphene.ObjectType):
         id=graphene.ID(required=True),
         description="One alert with its timeline; null when the caller may not see it (needs noc.view).",
     )
-    maintenance_windows = graphene.List(
-        graphene.NonNull(MaintenanceWindowType),
+    maintenance_windows = SizedList(
+        MaintenanceWindowType,
+        max_items=MAX_PAGE,
+        page_argument="first",
         required=True,
         description="Maintenance windows of the caller's sites (needs noc.view, noc.manage or sites.manage).",
         site_id=graphene.ID(),

@@ -8,6 +8,7 @@ import graphene
 from graphene.types.generic import GenericScalar
 from graphene_django import DjangoObjectType
 
+from apps.core.graphql import SizedList
 from apps.noc.announce import console_path, source_ref
 from apps.noc.models import Alert, AlertEvent, MaintenanceWindow
 
@@ -17,6 +18,10 @@ AlertStatus = graphene.Enum.from_enum(Alert.Status, name="AlertStatus", descript
 AlertEventKind = graphene.Enum.from_enum(
     AlertEvent.Kind, name="AlertEventKind", description="What happened to an alert."
 )
+
+
+# An alert's timeline is not paged; the cost rule counts it at this many events.
+TIMELINE_COSTED = 10
 
 
 class AlertPersonType(graphene.ObjectType):
@@ -76,8 +81,8 @@ class AlertType(DjangoObjectType):
     assigned_to = graphene.Field(AlertPersonType)
     resolved_by = graphene.Field(AlertPersonType)
     url = graphene.String(required=True, description="Path of the alert in the web console.")
-    timeline = graphene.List(
-        graphene.NonNull(AlertEventType), required=True, description="What happened, oldest first."
+    timeline = SizedList(
+        AlertEventType, max_items=TIMELINE_COSTED, required=True, description="What happened, oldest first."
     )
 
     class Meta:

@@ -6,7 +6,7 @@ from typing import Any
 
 import graphene
 
-from apps.core.graphql import require_capability, require_user
+from apps.core.graphql import SizedList, require_capability, require_user
 from apps.notifications import selectors, services
 
 from .types import NotificationPreferenceType, WebhookDeliveryType, WebhookType
@@ -131,7 +131,7 @@ class SetMyNotificationPreferences(graphene.Mutation):
     class Arguments:
         preferences = graphene.List(graphene.NonNull(PreferenceInput), required=True)
 
-    preferences = graphene.List(graphene.NonNull(NotificationPreferenceType), required=True)
+    preferences = SizedList(NotificationPreferenceType, max_items=services.MAX_PREFERENCES, required=True)
 
     @staticmethod
     def mutate(root: Any, info: Any, preferences: list[Any]) -> SetMyNotificationPreferences:

@@ -6,8 +6,8 @@ import graphene
 from graphql import GraphQLError
 
 from apps.core.errors import NotFound
-from apps.core.graphql import require_capability, require_user
-from apps.notifications import events, selectors
+from apps.core.graphql import SizedList, require_capability, require_user
+from apps.notifications import events, selectors, services
 from apps.notifications.filtersets import NotificationLogFilterSet, WebhookDeliveryFilterSet, WebhookFilterSet
 
 from .types import (
@@ -44,8 +44,10 @@ def _paging() -> dict[str, Any]:
 
 
 class NotificationQueries(graphene.ObjectType):
-    webhooks = graphene.List(
-        graphene.NonNull(WebhookType),
+    webhooks = SizedList(
+        WebhookType,
+        max_items=MAX_PAGE,
+        page_argument="first",
         required=True,
         active=graphene.Boolean(),
         description="Webhooks of the caller's tenant (needs admin.manage).",
@@ -54,8 +56,10 @@ class NotificationQueries(graphene.ObjectType):
     webhook = graphene.Field(
         WebhookType, id=graphene.ID(required=True), description="One webhook, or null (needs admin.manage)."
     )
-    webhook_deliveries = graphene.List(
-        graphene.NonNull(WebhookDeliveryType),
+    webhook_deliveries = SizedList(
+        WebhookDeliveryType,
+        max_items=MAX_PAGE,
+        page_argument="first",
         required=True,
         webhook_id=graphene.ID(required=True),
         status=DeliveryStatus(),
@@ -63,8 +67,10 @@ class NotificationQueries(graphene.ObjectType):
         description="Deliveries of one webhook, newest first (needs admin.manage).",
         **_paging(),
     )
-    notification_logs = graphene.List(
-        graphene.NonNull(NotificationLogType),
+    notification_logs = SizedList(
+        NotificationLogType,
+        max_items=MAX_PAGE,
+        page_argument="first",
         required=True,
         status=NotificationStatus(),
         event=graphene.String(),
@@ -73,13 +79,15 @@ class NotificationQueries(graphene.ObjectType):
         description="E-mail notifications, newest first (needs admin.manage).",
         **_paging(),
     )
-    my_notification_preferences = graphene.List(
-        graphene.NonNull(NotificationPreferenceType),
+    my_notification_preferences = SizedList(
+        NotificationPreferenceType,
+        max_items=services.MAX_PREFERENCES,
         required=True,
         description="The signed-in person's notification preferences.",
     )
-    notification_events = graphene.List(
-        graphene.NonNull(NotificationEventType),
+    notification_events = SizedList(
+        NotificationEventType,
+        max_items=len(events.EVENTS),
         required=True,
         description="Events that can be muted or subscribed to (prefixes such as ticket.* too).",
     )

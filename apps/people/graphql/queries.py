@@ -4,17 +4,22 @@ from typing import Any
 
 import graphene
 
-from apps.core.graphql import require_capability, require_user
+from apps.core.graphql import SizedList, require_capability, require_user
 from apps.people import selectors
 from apps.people.models import Person
 
 from .types import MeType, PersonType, TeamType
 
+# Neither list is paged; the cost rule counts them at this many people and teams.
+PEOPLE_COSTED = 200
+TEAMS_COSTED = 20
+
 
 class PeopleQueries(graphene.ObjectType):
     me = graphene.Field(MeType, required=True, description="The signed-in person.")
-    people = graphene.List(
-        graphene.NonNull(PersonType),
+    people = SizedList(
+        PersonType,
+        max_items=PEOPLE_COSTED,
         required=True,
         description="People of the caller's tenant the caller may see by site (needs people.view).",
     )
@@ -23,8 +28,9 @@ class PeopleQueries(graphene.ObjectType):
         id=graphene.ID(required=True),
         description="One person, or null when unknown or outside the caller's sites (needs people.view).",
     )
-    teams = graphene.List(
-        graphene.NonNull(TeamType),
+    teams = SizedList(
+        TeamType,
+        max_items=TEAMS_COSTED,
         required=True,
         description="Teams with a member the caller may see, and those members (needs people.view).",
     )

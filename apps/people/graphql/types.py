@@ -1,7 +1,11 @@
 import graphene
 from graphene_django import DjangoObjectType
 
+from apps.core.graphql import SizedList
 from apps.people.models import Person, Team
+
+# Not paged: the cost rule counts a team's members at this many.
+MEMBERS_COSTED = 20
 
 
 class PersonType(DjangoObjectType):
@@ -45,7 +49,7 @@ class TeamMemberType(graphene.ObjectType):
 class TeamType(DjangoObjectType):
     """A team of the caller's tenant with its members."""
 
-    members = graphene.List(graphene.NonNull(TeamMemberType), required=True, description="Leads first.")
+    members = SizedList(TeamMemberType, max_items=MEMBERS_COSTED, required=True, description="Leads first.")
 
     class Meta:
         model = Team

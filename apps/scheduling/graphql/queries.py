@@ -7,7 +7,7 @@ from typing import Any
 import graphene
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
-from apps.core.graphql import filtered_page, selected_paths
+from apps.core.graphql import SizedList, filtered_page, selected_paths
 from apps.core.graphql import require_any_capability as require_any
 from apps.scheduling import checks, selectors, services
 from apps.scheduling.filtersets import JobFilterSet, ScheduleFilterSet
@@ -49,8 +49,10 @@ def _iso(value: Any) -> str | None:
 
 
 class SchedulingQueries(graphene.ObjectType):
-    schedules = graphene.List(
-        graphene.NonNull(ScheduleType),
+    schedules = SizedList(
+        ScheduleType,
+        max_items=MAX_PAGE,
+        page_argument="first",
         required=True,
         description="Schedules of the caller's sites, by name (sites.view or schedules.manage).",
         site_id=graphene.ID(),
@@ -66,8 +68,10 @@ class SchedulingQueries(graphene.ObjectType):
     schedule = graphene.Field(
         ScheduleType, required=True, id=graphene.ID(required=True), description="One schedule the caller may see."
     )
-    jobs = graphene.List(
-        graphene.NonNull(JobType),
+    jobs = SizedList(
+        JobType,
+        max_items=MAX_PAGE,
+        page_argument="first",
         required=True,
         description="Jobs of the caller's sites in plan order; a worker sees the jobs assigned to them or their team.",
         site_id=graphene.ID(),

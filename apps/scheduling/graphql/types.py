@@ -14,8 +14,15 @@ from graphene.types.generic import GenericScalar
 from graphene_django import DjangoObjectType
 
 from apps.core.geo import to_geojson
+from apps.core.graphql import SizedList
 from apps.scheduling import services
 from apps.scheduling.models import Job, Kind, Priority, ScanType, Schedule, ScheduleStop
+
+# The cost rule counts a day-board column at BOARD_COLUMN jobs (a site's day is not
+# paged) and a tour's stops at STOPS_COSTED, a typical tour, rather than at the cap of
+# checks.MAX_STOPS: a page of tours with their stops would otherwise cost more than any budget.
+BOARD_COLUMN = 50
+STOPS_COSTED = 10
 
 ScheduleKind = graphene.Enum.from_enum(Kind, name="ScheduleKind", description="What a schedule plans.")
 JobKind = graphene.Enum.from_enum(Job.Kind, name="JobKind", description="What a job is: a task, a tour, a stop...")
@@ -41,7 +48,7 @@ class OccurrencesType(graphene.ObjectType):
     """The next occurrences of a schedule and the time zone its cron is evaluated in."""
 
     timezone = graphene.String(required=True, description="The site's zone (an external tour: the company's).")
-    occurrences = graphene.List(graphene.NonNull(OccurrenceType), required=True)
+    occurrences = SizedList(OccurrenceType, max_items=services.MAX_PREVIEW, required=True)
 
 
 class ScheduleStopType(DjangoObjectType):
@@ -88,7 +95,7 @@ class ScheduleType(DjangoObjectType):
         graphene.NonNull(graphene.Int), required=True, description="PPM: minutes before plan, earliest first."
     )
     notify_person_ids = graphene.List(graphene.NonNull(graphene.ID), required=True)
-    stops = graphene.List(graphene.NonNull(ScheduleStopType), required=True, description="Internal tours, in order.")
+    stops = SizedList(ScheduleStopType, max_items=STOPS_COSTED, required=True, description="Internal tours, in order.")
     occurrences = graphene.Field(
         OccurrencesType,
         required=True,
@@ -215,8 +222,11 @@ class JobType(DjangoObjectType):
     assignee_name = graphene.String()
     performed_by_id = graphene.ID(description="Who started it.")
     point = GenericScalar(description="GeoJSON Point where it was performed.")
-    stops = graphene.List(
-        graphene.NonNull(lambda: JobType), required=True, description="A tour's stops in order; empty otherwise."
+    stops = SizedList(
+        lambda: JobType,
+        max_items=STOPS_COSTED,
+        required=True,
+        description="A tour's stops in order; empty otherwise.",
     )
 
     class Meta:
@@ -343,9 +353,9 @@ class JobBoardType(graphene.ObjectType):
     site = graphene.Field(JobBoardSiteType, required=True)
     date = graphene.Date(required=True)
     counts = graphene.Field(JobBoardCountsType, required=True)
-    planned = graphene.List(graphene.NonNull(JobType), required=True, description="Assigned, not yet expired.")
-    in_progress = graphene.List(graphene.NonNull(JobType), required=True)
-    done = graphene.List(graphene.NonNull(JobType), required=True)
-    missed = graphene.List(
-        graphene.NonNull(JobType), required=True, description="Auto-closed, partially completed, or past expiry."
+    planned = SizedList(JobType, max_items=BOARD_COLUMN, required=True, description="Assigned, not yet expired.")
+    in_progress = SizedList(JobType, max_items=BOARD_COLUMN, required=True)
+    done = SizedList(JobType, max_items=BOARD_COLUMN, required=True)
+    missed = SizedList(
+        JobType, max_items=BOARD_COLUMN, required=True, description="Auto-closed, partially completed, or past expiry."
     )

@@ -9,7 +9,7 @@ import graphene
 from django.db.models import Prefetch, QuerySet
 from graphql import GraphQLError
 
-from apps.core.graphql import require_any_capability
+from apps.core.graphql import SizedList, require_any_capability
 from apps.sites import selectors
 from apps.sites.filtersets import ClientFilterSet, LocationFilterSet, ShiftFilterSet, SiteFilterSet, SiteGroupFilterSet
 from apps.sites.models import SiteGroupMember
@@ -18,6 +18,8 @@ from .mutations import CreateClient, CreateSite, DeactivateSite, UpdateClient, U
 from .types import ClientType, LocationType, ShiftType, SiteGroupType, SiteType
 
 READ_CAPABILITIES = ("sites.view", "client.portal")
+# These lists are not paged; the cost rule counts each at this many rows.
+LIST_COSTED = 100
 
 
 def _reader(info: Any) -> Any:
@@ -36,8 +38,8 @@ def _filtered(filterset: type[django_filters.FilterSet], queryset: QuerySet[Any]
     return applied.qs
 
 
-def _list(type_: Any, description: str, **filters: Any) -> graphene.List:
-    return graphene.List(graphene.NonNull(type_), required=True, description=description, **filters)
+def _list(type_: Any, description: str, **filters: Any) -> SizedList:
+    return SizedList(type_, max_items=LIST_COSTED, required=True, description=description, **filters)
 
 
 class Queries(graphene.ObjectType):

@@ -5,19 +5,23 @@ from typing import Any
 import graphene
 from graphql import GraphQLError
 
-from apps.core.graphql import require_user
+from apps.core.graphql import SizedList, require_user
 from apps.tenants import selectors
 from apps.tenants.models import Lookup
 
 from .mutations import CreateLookup, DeactivateLookup, UpdateLookup
 from .types import LookupType
 
+# Not paged (they are cached per tenant); the cost rule counts them at this many.
+LOOKUPS_COSTED = 100
+
 
 class Queries(graphene.ObjectType):
     """Queries of this app, mixed into the root Query in youtility/schema.py."""
 
-    lookups = graphene.List(
-        graphene.NonNull(LookupType),
+    lookups = SizedList(
+        LookupType,
+        max_items=LOOKUPS_COSTED,
         required=True,
         kind=graphene.String(description="Only this kind (DEPARTMENT, DESIGNATION, ...)."),
         is_active=graphene.Boolean(),
