@@ -18,6 +18,7 @@ from django.db import connections
 from django.test import Client
 from rest_framework.test import APIClient
 
+from apps.core.dbbackend import set_process_kind
 from apps.core.tenancy import tenant_context
 from apps.people.operators import create_operator
 from apps.people.services import create_person, ensure_seed_roles, obtain_tokens
@@ -56,6 +57,14 @@ def _drop_broker_keys() -> Iterator[None]:
     keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
     if keys:
         client.delete(*keys)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _command_process() -> None:
+    """Run the suite as a management command (no statement timeout), whichever entry point
+    its modules import while being collected (``youtility.asgi`` declares a web process);
+    tests of the timeouts choose the kind of process themselves."""
+    set_process_kind("command")
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,10 @@ import os
 
 from django.core.asgi import get_asgi_application
 
+from apps.core.dbbackend import set_process_kind
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "youtility.settings")
+set_process_kind("web")  # sockets get the web statement timeout (DB_STATEMENT_TIMEOUT_MS)
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

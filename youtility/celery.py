@@ -12,10 +12,12 @@ import os
 from typing import Any
 
 from celery import Celery, Task
-from celery.signals import setup_logging
+from celery.signals import beat_init, celeryd_init, setup_logging
 from django.db import InterfaceError, OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from apps.core.dbbackend import set_process_kind
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "youtility.settings")
 
@@ -62,3 +64,15 @@ def _use_project_logging(**_: Any) -> None:
     from apps.core.logging import configure_logging
 
     configure_logging(level=settings.LOG_LEVEL, fmt=settings.LOG_FORMAT)
+
+
+@celeryd_init.connect(weak=False)
+@beat_init.connect(weak=False)
+def _worker_statement_timeout(**_: Any) -> None:
+    """Worker and beat connections get the worker statement timeout, not the web one.
+
+    Web processes import this module too (to publish tasks); only a worker or beat
+    sends these signals. ``celeryd_init`` comes before the pool forks, so its children
+    inherit the kind.
+    """
+    set_process_kind("worker")

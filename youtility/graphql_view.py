@@ -9,6 +9,7 @@ Every error carries ``extensions.code``: request-level failures (bad JSON, bad
 parameters) answer 400 with one, a query that does not parse or validate gets
 ``invalid_query`` unless a rule gave a more precise code, and an unexpected exception in a resolver is logged and
 answered as ``internal_error`` without its message, which may hold SQL or internals.
+A statement cancelled by the statement timeout is ``query_timeout`` on its field.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from graphene_django.views import GraphQLView, HttpError
 from graphql import GraphQLError, specified_rules
 
 from apps.core.context import current_request_id
-from apps.core.errors import DomainError
+from apps.core.errors import DomainError, statement_cancelled
 from apps.core.graphql_limits import IntrospectionDisabled, depth_limit_validator, field_count_limit_validator
 from apps.people.api.authentication import activate_principal, bearer_token
 from apps.people.services import authenticate_access
@@ -149,6 +150,10 @@ class YoutilityGraphQLView(GraphQLView):
                 # Syntax and validation errors: the query itself is wrong and nothing ran.
                 formatted["extensions"] = {**(error.extensions or {}), "code": "invalid_query"}
             return formatted
+        cancelled = statement_cancelled(original)
+        if cancelled is not None:
+            log.warning("db.statement_cancelled", path=error.path)
+            original = cancelled
         if isinstance(original, DomainError):
             formatted = dict(error.formatted)
             formatted["message"] = original.message

@@ -4,5 +4,8 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from apps.core.dbbackend import set_process_kind
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "youtility.settings")
+set_process_kind("web")  # requests get the web statement timeout (DB_STATEMENT_TIMEOUT_MS)
 application = get_wsgi_application()

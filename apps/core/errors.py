@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import OperationalError
+
 #: Field-level error codes specific enough to be the whole response's code (geometry
 #: errors, for example): when a validation error carries one, the API answers with it
 #: instead of the generic ``invalid``, and the field messages stay in ``details``.
@@ -66,3 +68,26 @@ class Throttled(DomainError):
             details={"retry_after": retry_after},
             headers={"Retry-After": str(retry_after)},
         )
+
+
+class QueryTimeout(DomainError):
+    """The database cancelled a statement that ran past its timeout (``DB_STATEMENT_TIMEOUT_MS``)."""
+
+    code = "query_timeout"
+    status = 503
+    message = "The request took too long and was stopped; ask for less at a time, or try again later."
+
+
+# SQLSTATE of a statement cancelled by ``statement_timeout`` (or by an operator).
+QUERY_CANCELED = "57014"
+
+
+def statement_cancelled(exc: BaseException) -> QueryTimeout | None:
+    """``QueryTimeout`` when ``exc`` is the database error of a cancelled statement, else None.
+
+    Django wraps the driver's error in its own ``OperationalError`` and keeps the
+    driver's on ``__cause__``, which carries the SQLSTATE.
+    """
+    if isinstance(exc, OperationalError) and getattr(exc.__cause__, "sqlstate", None) == QUERY_CANCELED:
+        return QueryTimeout()
+    return None

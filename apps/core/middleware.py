@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 
 from .api.errors import error_response, internal_error_response
 from .context import clean_request_id
+from .errors import statement_cancelled
 from .metrics import HTTP_LATENCY, HTTP_REQUESTS, method_label, route_label, status_label
 
 log = structlog.get_logger("youtility.http")
@@ -102,5 +103,10 @@ class ApiErrorMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not is_api_path(request.path):
             return None
+        cancelled = statement_cancelled(exception)
+        if cancelled is not None:
+            # Outside a DRF view (authentication, for one): the same answer as inside.
+            log.warning("db.statement_cancelled", path=request.path)
+            return error_response(cancelled.code, cancelled.message, cancelled.status)
         log.exception("http.unhandled_exception", path=request.path)
         return internal_error_response()

@@ -123,6 +123,14 @@ for _alias, _url in TENANT_DATABASE_URLS.items():
     _db["TEST"] = {"TEMPLATE": _default_db["TEST"]["TEMPLATE"]}  # type: ignore[index]
     DATABASES[_alias] = _db
 DATABASE_ROUTERS = ["apps.core.routers.TenantDatabaseRouter"]
+# PostgreSQL statement_timeout in milliseconds (0: none) by kind of process (apps.core.dbbackend):
+# a request must give its worker back, a task may run long set-based statements, and
+# migrations and other management commands run unbounded.
+DB_STATEMENT_TIMEOUT_MS = {
+    "web": env_int("DB_STATEMENT_TIMEOUT_WEB_MS", 10_000),
+    "worker": env_int("DB_STATEMENT_TIMEOUT_WORKER_MS", 300_000),
+    "command": env_int("DB_STATEMENT_TIMEOUT_COMMAND_MS", 0),
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache, Celery, channels, MQTT -------------------------------------------------

@@ -16,7 +16,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 
 from apps.core.context import current_request_id
-from apps.core.errors import SPECIFIC_FIELD_CODES, DomainError
+from apps.core.errors import SPECIFIC_FIELD_CODES, DomainError, statement_cancelled
 
 log = structlog.get_logger(__name__)
 
@@ -63,6 +63,10 @@ def _flat_codes(codes: Any) -> list[str]:
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF exception handler: map every known failure to the error shape."""
+    cancelled = statement_cancelled(exc)
+    if cancelled is not None:
+        log.warning("db.statement_cancelled", view=type(context.get("view")).__name__)
+        exc = cancelled
     if isinstance(exc, DomainError):
         headers = dict(exc.headers)
         if exc.status == 401:

@@ -1,6 +1,13 @@
+from typing import Any
+
+import graphene
+from django.db import connection
 from django.urls import include, path
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from youtility.graphql_view import YoutilityGraphQLView
 
 
 @api_view(["GET"])
@@ -9,4 +16,38 @@ def boom(request):  # type: ignore[no-untyped-def]
     raise RuntimeError("secret internal detail")
 
 
-urlpatterns = [path("api/v1/boom/", boom), path("", include("youtility.urls"))]
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def sleep(request):  # type: ignore[no-untyped-def]
+    """Hold the database for ``?seconds=``: what a slow statement does to a request."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_sleep(%s), pg_backend_pid()", [float(request.GET.get("seconds", "0"))])
+        pid = cursor.fetchone()[1]
+    return Response({"backend_pid": pid})
+
+
+class SlowQuery(graphene.ObjectType):
+    sleep = graphene.Int(seconds=graphene.Float(required=True), description="pg_sleep, then the backend's pid.")
+    backend_pid = graphene.Int()
+
+    @staticmethod
+    def resolve_sleep(root: Any, info: Any, seconds: float) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_sleep(%s), pg_backend_pid()", [seconds])
+            return cursor.fetchone()[1]
+
+    @staticmethod
+    def resolve_backend_pid(root: Any, info: Any) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            return cursor.fetchone()[0]
+
+
+slow_schema = graphene.Schema(query=SlowQuery)
+
+urlpatterns = [
+    path("api/v1/boom/", boom),
+    path("api/v1/sleep/", sleep),
+    path("graphql-slow/", YoutilityGraphQLView.as_view(schema=slow_schema)),
+    path("", include("youtility.urls")),
+]
