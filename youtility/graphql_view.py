@@ -2,14 +2,16 @@
 
 Authentication uses the same access tokens as REST (``Authorization: Bearer <token>``;
 ``JWT <token>`` is accepted for graphql-jwt clients). Without a token the console's
-session is used, and then CSRF is enforced. Depth, field-count and body-size limits are
-checked before execution; introspection and GraphiQL are off unless DEBUG.
+session is used, and then CSRF is enforced. Depth, field-count, cost and body-size limits
+are checked before execution, the execution itself stops at a deadline, and statements
+run under the web statement timeout; introspection and GraphiQL are off unless DEBUG.
 
 Every error carries ``extensions.code``: request-level failures (bad JSON, bad
 parameters) answer 400 with one, a query that does not parse or validate gets
 ``invalid_query`` unless a rule gave a more precise code, and an unexpected exception in a resolver is logged and
 answered as ``internal_error`` without its message, which may hold SQL or internals.
-A statement cancelled by the statement timeout is ``query_timeout`` on its field.
+A statement cancelled by the statement timeout is ``query_timeout`` on its field; an
+execution stopped at its deadline answers 503 with ``query_timeout`` and no data.
 """
 
 from __future__ import annotations
@@ -25,11 +27,18 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from graphene_django.views import GraphQLView, HttpError
-from graphql import GraphQLError, specified_rules
+from graphql import ExecutionResult, GraphQLError, specified_rules
 
 from apps.core.context import current_request_id
 from apps.core.errors import DomainError, statement_cancelled
-from apps.core.graphql_limits import IntrospectionDisabled, depth_limit_validator, field_count_limit_validator
+from apps.core.graphql_limits import (
+    ExecutionDeadlineExceeded,
+    IntrospectionDisabled,
+    cost_limit_validator,
+    deadline_execution_context,
+    depth_limit_validator,
+    field_count_limit_validator,
+)
 from apps.people.api.authentication import activate_principal, bearer_token
 from apps.people.services import authenticate_access
 
@@ -57,17 +66,28 @@ def _noop_view(request: HttpRequest) -> HttpResponse:
     return HttpResponse()
 
 
-def _validation_rules() -> tuple:
+def _validation_rules(max_cost: int, variables: Any) -> tuple:
     # graphql-core runs exactly the rules it is given, so the specification's own rules
     # (fields exist, fragments resolve, arguments type-check...) must be listed too.
     rules: list = [
         *specified_rules,
         depth_limit_validator(settings.GRAPHQL_MAX_DEPTH),
         field_count_limit_validator(settings.GRAPHQL_MAX_FIELDS),
+        cost_limit_validator(max_cost, variables),
     ]
     if not settings.GRAPHQL_INTROSPECTION:
         rules.append(IntrospectionDisabled)
     return tuple(rules)
+
+
+def cost_budget(user: Any) -> int:
+    """The query cost one request of ``user`` may spend: the largest budget of their roles
+    (``GRAPHQL_MAX_COST_BY_ROLE``), ``GRAPHQL_MAX_COST`` when none of them is listed, and
+    ``GRAPHQL_MAX_COST_ANONYMOUS`` without a sign-in (enough for the token mutations)."""
+    if user is None or not user.is_authenticated:
+        return int(settings.GRAPHQL_MAX_COST_ANONYMOUS)
+    by_role = settings.GRAPHQL_MAX_COST_BY_ROLE
+    return max((by_role[code] for code in user.role_codes() if code in by_role), default=settings.GRAPHQL_MAX_COST)
 
 
 def _internal_error(error: BaseException, formatted: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -83,8 +103,37 @@ class YoutilityGraphQLView(GraphQLView):
     def __init__(self, **kwargs: Any) -> None:
         # Read per request (as_view builds a view per request), so settings changes apply at once.
         kwargs.setdefault("graphiql", settings.DEBUG)
-        kwargs.setdefault("validation_rules", _validation_rules())
         super().__init__(**kwargs)
+        self.deadline_exceeded = False
+
+    def execute_graphql_request(
+        self,
+        request: HttpRequest,
+        data: Any,
+        query: Any,
+        variables: Any,
+        operation_name: Any,
+        show_graphiql: bool = False,
+    ) -> Any:
+        # The cost rule needs what only the request knows: the caller's budget and the variables.
+        self.validation_rules = _validation_rules(cost_budget(getattr(request, "user", None)), variables)
+        self.execution_context_class = deadline_execution_context(settings.GRAPHQL_MAX_SECONDS)
+        try:
+            return super().execute_graphql_request(request, data, query, variables, operation_name, show_graphiql)
+        except ExecutionDeadlineExceeded:
+            # A mutation's transaction has rolled back on the way out; nothing is returned half done.
+            log.warning("graphql.deadline_exceeded", max_seconds=settings.GRAPHQL_MAX_SECONDS)
+            self.deadline_exceeded = True
+            error = GraphQLError(
+                f"The query ran longer than {settings.GRAPHQL_MAX_SECONDS} seconds and was stopped; ask for less.",
+                extensions={"code": "query_timeout", "max_seconds": settings.GRAPHQL_MAX_SECONDS},
+            )
+            return ExecutionResult(data=None, errors=[error])
+
+    def get_response(self, request: HttpRequest, data: Any, show_graphiql: bool = False) -> tuple[Any, int]:
+        result, status = super().get_response(request, data, show_graphiql)
+        # The server gave up, not the query was wrong: 503 as REST answers query_timeout.
+        return result, 503 if self.deadline_exceeded else status
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if len(request.body) > settings.GRAPHQL_MAX_QUERY_BYTES and request.method == "POST":

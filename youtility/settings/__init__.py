@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from .env import database_from_url, env_bool, env_int, env_list, env_str, parse_alias_urls
+from .env import database_from_url, env_bool, env_int, env_int_map, env_list, env_str, parse_alias_urls
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("YOUTILITY_VAR_DIR", str(BASE_DIR / "var")))
@@ -317,6 +317,16 @@ GRAPHQL_MAX_DEPTH = env_int("GRAPHQL_MAX_DEPTH", 8)
 GRAPHQL_MAX_FIELDS = env_int("GRAPHQL_MAX_FIELDS", 300)
 GRAPHQL_MAX_QUERY_BYTES = env_int("GRAPHQL_MAX_QUERY_BYTES", 20_000)
 GRAPHQL_INTROSPECTION = env_bool("GRAPHQL_INTROSPECTION", DEBUG)
+# Query cost budget of one request (apps.core.graphql_limits.cost_limit_validator): a
+# person gets the largest budget of their roles, or GRAPHQL_MAX_COST when none is listed.
+GRAPHQL_MAX_COST_BY_ROLE = env_int_map(
+    "GRAPHQL_MAX_COST_BY_ROLE", {"admin": 15_000, "supervisor": 15_000, "guard": 10_000, "client_viewer": 10_000}
+)
+GRAPHQL_MAX_COST = env_int("GRAPHQL_MAX_COST", 10_000)
+GRAPHQL_MAX_COST_ANONYMOUS = env_int("GRAPHQL_MAX_COST_ANONYMOUS", 200)
+# Seconds a GraphQL request may execute before it is stopped (query_timeout); well under
+# gunicorn's --timeout, so the application answers before the worker is killed.
+GRAPHQL_MAX_SECONDS = env_int("GRAPHQL_MAX_SECONDS", 15)
 
 # --- Celery -------------------------------------------------------------------------------
 CELERY_RESULT_BACKEND = "django-db"

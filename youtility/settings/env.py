@@ -50,6 +50,25 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_int_map(name: str, default: dict[str, int]) -> dict[str, int]:
+    """``key=number,key2=number`` (each key replaces the default's value, the others stay)."""
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return dict(default)
+    result = dict(default)
+    for item in value.split(","):
+        key, sep, number = item.strip().partition("=")
+        if not item.strip():
+            continue
+        try:
+            if not sep or not key.strip():
+                raise ValueError
+            result[key.strip()] = int(number)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name} entries look like name=integer, got {item.strip()!r}.") from exc
+    return result
+
+
 def database_from_url(url: str) -> dict[str, object]:
     """Turn ``postgres://user:pass@host:port/name?sslmode=require`` into a DATABASES entry."""
     parsed = urlparse(url)

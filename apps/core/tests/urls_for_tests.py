@@ -1,3 +1,4 @@
+import time
 from typing import Any
 
 import graphene
@@ -7,6 +8,7 @@ from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from apps.core.graphql import SizedList
 from youtility.graphql_view import YoutilityGraphQLView
 
 
@@ -26,9 +28,19 @@ def sleep(request):  # type: ignore[no-untyped-def]
     return Response({"backend_pid": pid})
 
 
+class SlowNumber(graphene.ObjectType):
+    value = graphene.Int(required=True)
+
+    @staticmethod
+    def resolve_value(root: int, info: Any) -> int:
+        time.sleep(0.02)  # Python work between fields, for the execution deadline
+        return root
+
+
 class SlowQuery(graphene.ObjectType):
     sleep = graphene.Int(seconds=graphene.Float(required=True), description="pg_sleep, then the backend's pid.")
     backend_pid = graphene.Int()
+    numbers = SizedList(SlowNumber, max_items=100, page_argument="first", first=graphene.Int(default_value=10))
 
     @staticmethod
     def resolve_sleep(root: Any, info: Any, seconds: float) -> int:
@@ -41,6 +53,10 @@ class SlowQuery(graphene.ObjectType):
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid()")
             return cursor.fetchone()[0]
+
+    @staticmethod
+    def resolve_numbers(root: Any, info: Any, first: int) -> list[int]:
+        return list(range(first))
 
 
 slow_schema = graphene.Schema(query=SlowQuery)

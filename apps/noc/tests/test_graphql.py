@@ -114,7 +114,10 @@ def test_the_alert_list_is_typed_filtered_and_scoped(
     assert ids(tenant_a_admin, type=["SOS", "TOUR_MISSED"]) == [tour_id, sos_id]
     assert ids(tenant_a_admin, status=["NEW"], open=True, first=1) == [fence_id]
     assert ids(tenant_a_admin, createdAfter=(timezone.now() + timedelta(minutes=1)).isoformat()) == []
-    assert codes_of(gql(tenant_a_admin, ALERTS, {"first": 501})) == ["invalid_page"]
+    # A page over the cap is refused before anything runs (HTTP 400), with the resolvers' code.
+    too_long = post_graphql(Client(), ALERTS, {"first": 501}, token=tenant_a_admin.tokens().access)
+    assert too_long.status_code == 400
+    assert codes_of(too_long.json()) == ["invalid_page"]
 
 
 def test_one_alert_with_its_timeline_or_null(
