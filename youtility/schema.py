@@ -4,6 +4,7 @@ import graphene
 
 from apps.assets.graphql.schema import Mutations as AssetMutations
 from apps.assets.graphql.schema import Queries as AssetQueries
+from apps.audit.graphql.schema import Queries as AuditQueries
 from apps.checklists.graphql.schema import Mutations as ChecklistMutations
 from apps.checklists.graphql.schema import Queries as ChecklistQueries
 from apps.helpdesk.graphql.schema import Mutations as HelpdeskMutations
@@ -33,6 +34,7 @@ class Query(
     HelpdeskQueries,
     NotificationQueries,
     SchedulingQueries,
+    AuditQueries,
     graphene.ObjectType,
 ):
     pass

@@ -16,6 +16,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("apps.helpdesk.api.urls")),
     path("", include("apps.notifications.api.urls")),
     path("", include("apps.scheduling.api.urls")),
+    path("", include("apps.audit.api.urls")),
     path("imports/", ImportView.as_view(), name="imports"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

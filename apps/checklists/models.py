@@ -114,6 +114,8 @@ class Checklist(TenantModel):
 class ChecklistVersion(TenantModel):
     """One published, immutable edition of a checklist."""
 
+    changelog_related = ("checklist",)
+
     checklist = models.ForeignKey(Checklist, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
     published_at = models.DateTimeField(auto_now_add=True)
@@ -133,6 +135,8 @@ class ChecklistVersion(TenantModel):
 
 
 class ChecklistSection(TenantModel):
+    changelog_related = ("checklist_version",)
+
     # Not "version": that name is TenantModel's sync version, which a field here would replace.
     checklist_version = models.ForeignKey(ChecklistVersion, on_delete=models.CASCADE, related_name="sections")
     title = models.CharField(max_length=200)
@@ -144,6 +148,8 @@ class ChecklistSection(TenantModel):
 
 class ChecklistItem(TenantModel):
     """A question as used in one checklist version; empty overrides inherit the question's."""
+
+    changelog_related = ("checklist_version",)
 
     checklist_version = models.ForeignKey(ChecklistVersion, on_delete=models.CASCADE, related_name="items")
     section = models.ForeignKey(ChecklistSection, null=True, blank=True, on_delete=models.CASCADE, related_name="items")

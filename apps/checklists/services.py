@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
+from apps.audit import services as changelog
 from apps.core import tenancy
 from apps.core.cache import bump_on_commit
 from apps.core.errors import DomainError
@@ -425,7 +426,15 @@ def publish_checklist(
                         )
                     )
                     position += 1
-                ChecklistItem.objects.bulk_create(rows)
+                created = ChecklistItem.objects.bulk_create(rows)
+                changelog.record_bulk(
+                    ChecklistItem,
+                    changelog.Action.BULK_CREATE,
+                    count=len(created),
+                    ids=[item.pk for item in created],
+                    related=version,
+                    summary=f"{len(created)} items of section “{title}”",
+                )
             checklist.current_version = version
             checklist.save()
     except IntegrityError as exc:  # a concurrent create with the same code

@@ -34,7 +34,7 @@ from .errors import DomainError
 @contextmanager
 def acting_as(person: Any) -> Iterator[None]:
     """Name ``person`` in the audit columns: the admin's session sets the tenant, not the actor."""
-    token = context.set_actor(getattr(person, "pk", None))
+    token = context.set_actor(getattr(person, "pk", None), label=getattr(person, "login", ""))
     try:
         yield
     finally:

@@ -11,7 +11,7 @@ row-level security plus the trigger that bumps ``version`` on every write.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -176,6 +176,18 @@ class TenantModel(models.Model):
 
     objects = TenantManager()
 
+    # What the change log (apps.audit) records of this model; subclasses override.
+    #: False for rows that are records themselves (logs, tokens, counters): not logged at all.
+    changelog: ClassVar[bool] = True
+    #: Fields never shown, only said to have changed ("********"), on top of the naming
+    #: rule of ``apps.audit.values`` (password, secret, token, key, hash).
+    changelog_masked: ClassVar[tuple[str, ...]] = ()
+    #: Bookkeeping fields whose changes are not worth an entry (``last_login``...).
+    changelog_ignored: ClassVar[tuple[str, ...]] = ()
+    #: Foreign keys (or generic foreign keys), first one set wins, whose object's history
+    #: also shows this row's changes: a role assignment shows in its person's history.
+    changelog_related: ClassVar[tuple[str, ...]] = ()
+
     class Meta:
         abstract = True
         constraints = [
@@ -226,6 +238,8 @@ class Attachment(TenantModel):
     of the bytes stored. ``name`` is the client's file name, kept only to label downloads.
     Written by ``apps.core.attachments.store_attachment``; never edited afterwards.
     """
+
+    changelog_related = ("owner",)
 
     class Kind(models.TextChoices):
         PHOTO = "PHOTO", "Photo"

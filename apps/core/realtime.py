@@ -130,7 +130,7 @@ class TenantConsumer(AsyncJsonWebsocketConsumer):
         self.tenant = tenant
         self.claims = claims
         tenancy.set_tenant(tenancy.TenantContext.of(tenant))
-        context.set_actor(person.pk)
+        context.set_actor(person.pk, label=person.login)
         structlog.contextvars.bind_contextvars(tenant=tenant.slug, person_id=person.pk)
         self.groups = [tenant_group(tenant.pk, self.channel)]
         for group in self.groups:

@@ -1,4 +1,8 @@
-"""Celery signal handlers: carry tenant and correlation id across the queue; count tasks."""
+"""Celery signal handlers: carry tenant and correlation id across the queue; count tasks.
+
+A task acts through the TASK door under the label ``task:<name>`` (the change log's
+"who" when no person started it; the person who did, if any, stays the actor).
+"""
 
 from __future__ import annotations
 
@@ -15,9 +19,9 @@ TENANT_HEADER = "youtility_tenant"
 REQUEST_ID_HEADER = "youtility_request_id"
 ACTOR_HEADER = "youtility_actor"
 
-# Per running task: the tenant and actor tokens to reset, and the caller's structlog
+# Per running task: the tenant, actor and door tokens to reset, and the caller's structlog
 # context to put back (a task run eagerly, with ``apply()``, shares the caller's context).
-_saved: dict[str, tuple[Any, Any, dict[str, Any]]] = {}
+_saved: dict[str, tuple[Any, Any, Any, dict[str, Any]]] = {}
 
 
 @before_task_publish.connect(dispatch_uid="core.task_headers")
@@ -74,7 +78,8 @@ def restore_context(task_id: str, task: Any, **_: Any) -> None:
         actor = context.current_actor_id()
     _saved[task_id] = (
         tenancy.set_tenant(tenant_ctx),
-        context.set_actor(actor),
+        context.set_actor(actor, label=f"task:{task.name}"),
+        context.set_door(context.Door.TASK),
         previous_log_context,
     )
 
@@ -94,4 +99,5 @@ def reset_context(task_id: str, task: Any, state: str | None = None, **_: Any) -
     if saved is not None:
         tenancy.reset(saved[0])
         context.reset_actor(saved[1])
-        structlog.contextvars.bind_contextvars(**saved[2])
+        context.reset_door(saved[2])
+        structlog.contextvars.bind_contextvars(**saved[3])

@@ -41,6 +41,8 @@ FINAL_STATUSES = (Status.CLOSED, Status.CANCELLED)
 class SiteTicketCounter(TenantModel):
     """The last ticket number issued at a site, locked while the next one is taken."""
 
+    changelog = False  # bookkeeping of ticket numbers: each ticket's creation is logged
+
     site = models.ForeignKey("sites.Site", on_delete=models.CASCADE, related_name="+")
     last_number = models.PositiveIntegerField(default=0)
 
@@ -139,6 +141,8 @@ class Ticket(TenantModel):
 class TicketComment(TenantModel):
     """A comment on a ticket; never edited (the history refers to it)."""
 
+    changelog_related = ("ticket",)
+
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -156,6 +160,8 @@ class TicketEvent(TenantModel):
 
     ``actor`` is empty for the system (escalation, SLA watch, system tickets).
     """
+
+    changelog = False  # the ticket's own history: a record itself
 
     class Kind(models.TextChoices):
         CREATED = "CREATED", "Created"
@@ -219,6 +225,8 @@ class EscalationRule(TenantModel):
 
 class EscalationRecipient(TenantModel):
     """A person or a team on an escalation rule's notify list."""
+
+    changelog_related = ("rule",)
 
     rule = models.ForeignKey(EscalationRule, on_delete=models.CASCADE, related_name="recipients")
     person = models.ForeignKey(

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from apps.audit import services as changelog
 from apps.core import tenancy
 from apps.core.errors import PermissionDenied
 from apps.sites.selectors import sees_all_sites
@@ -129,12 +130,24 @@ def _apply_rule(actor: Any, rule: EscalationRule, fields: dict[str, Any]) -> Esc
         raise
     if "notify_people" in fields or "notify_teams" in fields:
         if "notify_people" in fields:
-            EscalationRecipient.objects.filter(rule=rule, person__isnull=False).delete()
-            EscalationRecipient.objects.bulk_create([EscalationRecipient(rule=rule, person=p) for p in people])
+            rows = [EscalationRecipient(rule=rule, person=p) for p in people]
+            _replace_recipients(rule, rows, field="person", what="notified people")
         if "notify_teams" in fields:
-            EscalationRecipient.objects.filter(rule=rule, team__isnull=False).delete()
-            EscalationRecipient.objects.bulk_create([EscalationRecipient(rule=rule, team=t) for t in teams])
+            _replace_recipients(
+                rule, [EscalationRecipient(rule=rule, team=t) for t in teams], field="team", what="notified teams"
+            )
     return selectors.get_escalation_rule(rule.pk)
+
+
+def _replace_recipients(rule: EscalationRule, rows: list[EscalationRecipient], *, field: str, what: str) -> None:
+    """Replace the rule's recipients of one kind (``field``: person or team) by ``rows``,
+    recorded as one change log entry."""
+    with changelog.quiet(EscalationRecipient):
+        removed = EscalationRecipient.objects.filter(rule=rule, **{f"{field}__isnull": False}).delete()[0]
+    created = EscalationRecipient.objects.bulk_create(rows)
+    changelog.record_replaced(
+        EscalationRecipient, removed=removed, created=[row.pk for row in created], related=rule, what=what
+    )
 
 
 def create_escalation_rule(actor: Any, **fields: Any) -> EscalationRule:

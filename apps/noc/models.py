@@ -130,6 +130,8 @@ class AlertEvent(TenantModel):
     comment, a reassignment); ``data`` carries the specifics (assignee, level, count).
     """
 
+    changelog = False  # the alert's timeline: a record itself
+
     class Kind(models.TextChoices):
         CREATED = "CREATED", "Created"
         REPEATED = "REPEATED", "Repeated"

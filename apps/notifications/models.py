@@ -28,6 +28,8 @@ class NotificationPreference(TenantModel):
     Without a matching preference, the person is notified.
     """
 
+    changelog_related = ("person",)
+
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="notification_preferences")
     event = models.CharField(max_length=64, help_text="An event name (ticket.escalated) or a prefix (ticket.*).")
     muted = models.BooleanField(default=True)
@@ -50,6 +52,8 @@ class NotificationLog(TenantModel):
     and so a retry sends the same message. ``status`` moves PENDING → SENT | FAILED once;
     the send task locks the row and skips anything not PENDING, so a retry never sends twice.
     """
+
+    changelog = False  # a delivery record itself
 
     class Status(models.TextChoices):
         PENDING = "PENDING", "Pending"
@@ -121,6 +125,8 @@ class WebhookDelivery(TenantModel):
     ``uuid`` is the delivery id sent in ``X-Youtility-Delivery``: retries keep it, so a
     receiver can ignore a delivery it already processed; a replay is a new delivery.
     """
+
+    changelog = False  # a delivery record itself
 
     class Status(models.TextChoices):
         PENDING = "PENDING", "Pending"

@@ -50,6 +50,8 @@ class PersonManager(TenantManager):
 class Person(TenantModel, AbstractBaseUser):
     """The user model. ``login`` is unique within a tenant, not across tenants."""
 
+    changelog_ignored = ("last_login",)  # every sign-in would be an entry
+
     login = models.CharField(max_length=150)
     name = models.CharField(max_length=200)
     email = models.EmailField(blank=True)
@@ -156,6 +158,8 @@ class Person(TenantModel, AbstractBaseUser):
 
 
 class RoleAssignment(TenantModel):
+    changelog_related = ("person",)  # a role change shows in the person's history
+
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="role_assignments")
     role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="assignments")
 
@@ -170,6 +174,8 @@ class RefreshToken(TenantModel):
     """One refresh token (stored as a SHA-256 hash). Rotation makes a chain in one
     ``family``; presenting a token that was already rotated revokes the whole family,
     because only a stolen copy would be used twice."""
+
+    changelog = False  # a credential record, issued and revoked on every sign-in
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="refresh_tokens")
     token_hash = models.CharField(max_length=64)
@@ -213,6 +219,8 @@ class Team(TenantModel):
 
 
 class TeamMembership(TenantModel):
+    changelog_related = ("team",)
+
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="team_memberships")
     is_lead = models.BooleanField(default=False)

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from apps.audit import services as changelog
 from apps.core import tenancy
 from apps.core.errors import DomainError
 from apps.sites.models import Client, Site, SiteAssignment, SiteGroup
@@ -302,8 +303,17 @@ def set_site_assignments(
         current.filter(site_group__isnull=False).exclude(site_group_id__in=groups).delete()
         have_sites = set(current.filter(site__isnull=False).values_list("site_id", flat=True))
         have_groups = set(current.filter(site_group__isnull=False).values_list("site_group_id", flat=True))
-        SiteAssignment.objects.bulk_create(
+        added = SiteAssignment.objects.bulk_create(
             [SiteAssignment(person=person, site_id=pk) for pk in sites if pk not in have_sites]
             + [SiteAssignment(person=person, site_group_id=pk) for pk in groups if pk not in have_groups]
+        )
+        # Removals above are logged row by row; these inserts bypass the receivers.
+        changelog.record_bulk(
+            SiteAssignment,
+            changelog.Action.BULK_CREATE,
+            count=len(added),
+            ids=[row.pk for row in added],
+            related=person,
+            summary=f"{len(added)} site assignments added",
         )
     return person

@@ -42,6 +42,7 @@ import structlog
 from django.db import connections, transaction
 from django.utils import timezone
 
+from apps.audit.services import Action, record_bulk
 from apps.core import tenancy
 from apps.core.errors import DomainError
 from apps.noc.models import Alert
@@ -185,7 +186,17 @@ def run_steps(steps: tuple[tuple[str, str], ...], now: datetime | None = None) -
         for name, sql in steps:
             cursor.execute(sql, params)
             counts[name] = max(cursor.rowcount, 0)
-    closed = sum(counts.values())
+        closed = sum(counts.values())
+        # One change log entry per run and tenant, never one per job (ids are not read back:
+        # that would cost the statements their speed).
+        record_bulk(
+            Job,
+            Action.BULK_UPDATE,
+            count=closed,
+            summary=f"{closed} expired jobs closed ("
+            + ", ".join(f"{name.replace('_', ' ')}: {count}" for name, count in counts.items())
+            + ")",
+        )
     if closed:
         log.info("scheduling.autoclosed", tenant_id=tenant_id, closed=closed, **counts)
     return closed

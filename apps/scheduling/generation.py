@@ -16,7 +16,8 @@ security, so COPY is allowed). One statement then inserts the parent jobs with
 ``ON CONFLICT DO NOTHING`` on the occurrence key and, from the rows that insert returned,
 the stops (occurrence + offset) and the PPM reminders; another moves ``generated_until``.
 A job that already exists (a re-run, a concurrent worker) is skipped with its stops and
-reminders, so each is created once. No model instance is built for a generated job.
+reminders, so each is created once. No model instance is built for a generated job, and
+the change log gets one summary per chunk (``record_bulk``), never one entry per job.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import structlog
 from cronsim import CronSimError
@@ -35,6 +36,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.assets.models import Asset
+from apps.audit.models import BULK_IDS
+from apps.audit.services import Action, record_bulk
 from apps.core import tenancy
 from apps.sites.models import SiteGroupMember
 from apps.tenants.models import Tenant
@@ -163,7 +166,15 @@ def _generate(window: _Window) -> tuple[int, int]:
             if not chunk:
                 break
             last_pk = chunk[-1].pk
-            made, done = _expand(chunk, window)
+            made, done, ids, planned = _expand(chunk, window)
+            record_bulk(
+                Job,
+                Action.BULK_CREATE,
+                count=made,
+                ids=ids,
+                related=planned[0] if len(planned) == 1 else None,
+                summary=f"{made} jobs planned for the next hours ({len(planned)} schedules)",
+            )
         created += made
         schedules += done
         if len(chunk) < CHUNK_SIZE:
@@ -176,8 +187,12 @@ def generate_schedule(schedule: Schedule, now: datetime | None = None) -> int:
     """Generate the jobs of one schedule now (after an edit); returns how many were created.
 
     Waits for the schedule's row lock (the editing transaction usually holds it already).
-    Inactive and dynamic schedules get nothing.
+    Inactive and dynamic schedules get nothing. The caller records the change log entry.
     """
+    return _generate_schedule(schedule, now).created
+
+
+def _generate_schedule(schedule: Schedule, now: datetime | None = None) -> Expanded:
     window = _window(_tenant_in_context(), now or timezone.now())
     with transaction.atomic(using=tenancy.db_alias()):
         locked = list(
@@ -187,9 +202,8 @@ def generate_schedule(schedule: Schedule, now: datetime | None = None) -> int:
             .select_for_update(no_key=True, of=("self",))
         )
         if not locked:
-            return 0
-        created, _ = _expand(locked, window)
-    return created
+            return Expanded(0, 0, [], [])
+        return _expand(locked, window)
 
 
 # --- One chunk ----------------------------------------------------------------------------
@@ -210,8 +224,18 @@ def _asset_dead(schedule: Schedule) -> bool:
     )
 
 
-def _expand(chunk: Sequence[Schedule], window: _Window) -> tuple[int, int]:
-    """Create the jobs of the locked ``chunk``; returns (jobs created, schedules done)."""
+class Expanded(NamedTuple):
+    """What ``_expand`` did: jobs created (stops included), schedules brought up to the
+    window, the first ids created, and the schedules that got jobs."""
+
+    created: int
+    done: int
+    ids: list[int]
+    planned: list[Schedule]
+
+
+def _expand(chunk: Sequence[Schedule], window: _Window) -> Expanded:
+    """Create the jobs of the locked ``chunk``."""
     stopped = {s.pk for s in chunk if _asset_dead(s)}
     timed: list[tuple[Schedule, datetime, list[datetime]]] = []
     for schedule in chunk:
@@ -234,19 +258,31 @@ def _expand(chunk: Sequence[Schedule], window: _Window) -> tuple[int, int]:
     plans = _plans([s for s, _, found in timed if found])
     batch = _Batch(window.tenant_id, window.now)
     done: list[tuple[int, datetime]] = []
+    planned: list[Schedule] = []
     for schedule, target, found in timed:
         if found:
             plan = plans.get(schedule.pk)
             if plan is None:
                 continue  # not plannable now (logged); retried on the next run
             batch.add(plan, found)
+            planned.append(schedule)
         done.append((schedule.pk, target))
-    created = batch.insert(connections[tenancy.db_alias()]) if batch else 0
+    created, ids = batch.insert(connections[tenancy.db_alias()]) if batch else (0, [])
     _mark_generated(done)
     if stopped:
-        _remove_future(sorted(stopped), window.now)
+        removed, removed_ids = _remove_future(sorted(stopped), window.now)
+        dead = [s for s in chunk if s.pk in stopped]
+        record_bulk(
+            Job,
+            Action.BULK_DELETE,
+            count=removed,
+            ids=removed_ids,
+            related=dead[0] if len(dead) == 1 else None,
+            summary=f"{removed} future jobs removed: their asset is scrapped or inactive",
+        )
+        # generated_until is bookkeeping (not in the change log): resumes when the asset returns.
         Schedule.objects.filter(pk__in=stopped, generated_until__isnull=False).update(generated_until=None)
-    return created, len(done)
+    return Expanded(created, len(done), ids, planned)
 
 
 def _plans(schedules: Sequence[Schedule]) -> dict[int, planning.Plan]:
@@ -384,7 +420,8 @@ WITH parents AS (
     ON CONFLICT (tenant_id, job_id, offset_minutes) DO NOTHING
     RETURNING 1
 )
-SELECT (SELECT count(*) FROM parents), (SELECT count(*) FROM stops), (SELECT count(*) FROM reminders)
+SELECT (SELECT count(*) FROM parents), (SELECT count(*) FROM stops), (SELECT count(*) FROM reminders),
+       ARRAY(SELECT id FROM parents ORDER BY id LIMIT %(ids)s)
 """  # noqa: S608
 
 
@@ -471,8 +508,9 @@ class _Batch:
                 )
         self.count += len(found)
 
-    def insert(self, connection: Any) -> int:
-        """Load the temporary tables and insert; returns the jobs created (parents and stops)."""
+    def insert(self, connection: Any) -> tuple[int, list[int]]:
+        """Load the temporary tables and insert; returns the jobs created (parents and
+        stops) and the first parent ids, for the change log."""
         with connection.cursor() as cursor:
             for name, columns in _TEMP_TABLES.items():
                 # Kept for the session and emptied at commit; emptied here too, because
@@ -494,9 +532,9 @@ class _Batch:
                     with raw.copy(f"COPY {name} FROM STDIN") as copy:
                         for row in rows:
                             copy.write_row(row)
-            cursor.execute(_INSERT_SQL, {"tenant": self.tenant_id, "now": self.now})
-            parents, stops, _ = cursor.fetchone()
-        return int(parents) + int(stops)
+            cursor.execute(_INSERT_SQL, {"tenant": self.tenant_id, "now": self.now, "ids": BULK_IDS})
+            parents, stops, _, ids = cursor.fetchone()
+        return int(parents) + int(stops), list(ids)
 
 
 # --- Removal ------------------------------------------------------------------------------
@@ -522,21 +560,24 @@ WITH doomed AS (
     DELETE FROM scheduling_reminder AS r USING victims AS v WHERE r.tenant_id = %(tenant)s AND r.job_id = v.id
 ), jobs AS (
     DELETE FROM scheduling_job AS j USING victims AS v WHERE j.tenant_id = %(tenant)s AND j.id = v.id
-    RETURNING 1
+    RETURNING j.id
 )
-SELECT count(*) FROM jobs
+SELECT count(*), ARRAY(SELECT id FROM jobs ORDER BY id LIMIT %(ids)s) FROM jobs
 """
 
 
-def _remove_future(schedule_ids: Sequence[int], now: datetime) -> int:
+def _remove_future(schedule_ids: Sequence[int], now: datetime) -> tuple[int, list[int]]:
+    """Delete the future unstarted jobs of the schedules; returns how many (stops included)
+    and the first ids. The caller records the change log entry, saying why."""
     if not schedule_ids:
-        return 0
+        return 0, []
     with connections[tenancy.db_alias()].cursor() as cursor:
         cursor.execute(
-            _REMOVE_SQL, {"tenant": tenancy.current_tenant().id, "schedules": list(schedule_ids), "now": now}
+            _REMOVE_SQL,
+            {"tenant": tenancy.current_tenant().id, "schedules": list(schedule_ids), "now": now, "ids": BULK_IDS},
         )
-        (count,) = cursor.fetchone()
-    return int(count)
+        count, ids = cursor.fetchone()
+    return int(count), list(ids)
 
 
 def remove_future_jobs(schedule: Schedule, now: datetime | None = None) -> int:
@@ -544,7 +585,11 @@ def remove_future_jobs(schedule: Schedule, now: datetime | None = None) -> int:
     ``now``, no stop touched), with their stops and reminders; returns the jobs deleted
     (stops included). Started and finished jobs and past ones stay."""
     with transaction.atomic(using=tenancy.db_alias()):
-        return _remove_future([schedule.pk], now or timezone.now())
+        removed, ids = _remove_future([schedule.pk], now or timezone.now())
+        record_bulk(
+            Job, Action.BULK_DELETE, count=removed, ids=ids, related=schedule, summary=f"{removed} future jobs removed"
+        )
+    return removed
 
 
 def replace_future_jobs(schedule: Schedule, now: datetime | None = None) -> int:
@@ -553,15 +598,45 @@ def replace_future_jobs(schedule: Schedule, now: datetime | None = None) -> int:
     created. An inactive schedule only loses its future jobs."""
     now = now or timezone.now()
     with transaction.atomic(using=tenancy.db_alias()):
-        _remove_future([schedule.pk], now)
+        removed, removed_ids = _remove_future([schedule.pk], now)
         Schedule.objects.filter(pk=schedule.pk).update(generated_until=None)
         schedule.generated_until = None
-        if not Schedule.objects.filter(pk=schedule.pk, is_active=True).exists():
-            return 0
-        if schedule.is_dynamic:
+        active = Schedule.objects.filter(pk=schedule.pk, is_active=True).exists()
+        if not active or schedule.is_dynamic:
+            record_bulk(
+                Job,
+                Action.BULK_DELETE,
+                count=removed,
+                ids=removed_ids,
+                related=schedule,
+                summary=f"{removed} future jobs removed",
+            )
+            if not active:
+                return 0
+            # A dynamic tour's one instance is logged as created, its stops in one entry.
             job = plan_dynamic_instance(schedule, now)
             return 0 if job is None else 1 + Job.objects.filter(parent=job).count()
-        return generate_schedule(schedule, now)
+        made = _generate_schedule(schedule, now)
+        if removed:
+            record_bulk(
+                Job,
+                Action.BULK_REPLACE,
+                count=removed + made.created,
+                ids=made.ids or removed_ids,
+                related=schedule,
+                summary=f"{removed} future jobs replaced by {made.created}",
+                changes={"rows": [removed, made.created]},
+            )
+        else:
+            record_bulk(
+                Job,
+                Action.BULK_CREATE,
+                count=made.created,
+                ids=made.ids,
+                related=schedule,
+                summary=f"{made.created} jobs planned",
+            )
+        return made.created
 
 
 def stop_asset_work(asset: Asset, now: datetime | None = None) -> int:
@@ -575,7 +650,15 @@ def stop_asset_work(asset: Asset, now: datetime | None = None) -> int:
     now = now or timezone.now()
     with transaction.atomic(using=tenancy.db_alias()):
         ids = list(Schedule.objects.filter(asset=asset, kind__in=ASSET_KINDS).values_list("pk", flat=True))
-        removed = _remove_future(ids, now)
+        removed, removed_ids = _remove_future(ids, now)
+        record_bulk(
+            Job,
+            Action.BULK_DELETE,
+            count=removed,
+            ids=removed_ids,
+            related=asset,
+            summary=f"{removed} future jobs removed: the asset is out of service",
+        )
         if ids:
             Schedule.objects.filter(pk__in=ids).update(generated_until=None)
         tours = Schedule.objects.filter(
@@ -622,7 +705,15 @@ def plan_dynamic_instance(schedule: Schedule, plan_at: datetime) -> Job | None:
             "scan_type": plan.scan_type,
         }
         parent = Job.objects.create(**_row_fields(rows[0]), **common)
-        Job.objects.bulk_create([Job(parent=parent, **_row_fields(row), **common) for row in rows[1:]])
+        stops = Job.objects.bulk_create([Job(parent=parent, **_row_fields(row), **common) for row in rows[1:]])
+        record_bulk(
+            Job,
+            Action.BULK_CREATE,
+            count=len(stops),
+            ids=[stop.pk for stop in stops],
+            related=parent,
+            summary=f"{len(stops)} stops planned",
+        )
     return parent
 
 

@@ -67,6 +67,8 @@ class Schedule(TenantModel):
     new future. Schedules are disabled (``is_active``), never deleted: jobs point at them.
     """
 
+    changelog_ignored = ("generated_until",)  # planning bookkeeping, moved by every generation run
+
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     site = models.ForeignKey(
@@ -161,6 +163,8 @@ class ScheduleStop(TenantModel):
     after its planned end; empty values take the schedule's.
     """
 
+    changelog_related = ("schedule",)
+
     schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="stops")
     position = models.PositiveIntegerField()
     checkpoint = models.ForeignKey("assets.Asset", on_delete=models.PROTECT, related_name="+")
@@ -192,6 +196,9 @@ class Job(TenantModel):
     makes it AUTOCLOSED, or PARTIALLY_COMPLETED for a tour with some stops done, and sets
     ``miss_pending`` until the miss has been reported (alert, e-mail, ticket).
     """
+
+    # A stop shows in its tour's history, a tour or task in its schedule's.
+    changelog_related = ("parent", "schedule")
 
     class Kind(models.TextChoices):
         TASK = "TASK", "Task"
@@ -334,6 +341,8 @@ class Reminder(TenantModel):
     run sends it (SENT, with the number of people notified), SKIPPED when the job was
     done, started or removed before the time came.
     """
+
+    changelog_related = ("job",)
 
     class Status(models.TextChoices):
         PENDING = "PENDING", "Pending"

@@ -27,6 +27,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
+from apps.audit import services as changelog
 from apps.core import tenancy
 from apps.sites.models import Site
 from apps.tenants.selectors import active_tenant
@@ -37,7 +38,7 @@ from .errors import fail
 
 # Job writes live in ``jobs``; the doors import them from here, with the schedule writes.
 from .jobs import complete_job, create_adhoc_job, may_perform, start_job
-from .models import TOUR_KINDS, Job, Kind, Schedule, ScheduleStop
+from .models import TOUR_KINDS, Job, Kind, Reminder, Schedule, ScheduleStop
 
 MAX_PREVIEW = 100
 
@@ -284,7 +285,19 @@ def _plan(schedule: Schedule, now: datetime) -> None:
     A dynamic tour's open instance is planned at the time it was due, so it is in the past
     at once; until someone starts it, it is still future work and goes like the rest.
     """
-    _unstarted_dynamic(schedule).delete()
+    unstarted = list(_unstarted_dynamic(schedule).values_list("pk", flat=True))
+    if unstarted:
+        # Per-row entries of the tour, its stops and reminders would repeat one decision.
+        with changelog.quiet(Job, Reminder):
+            removed = Job.objects.filter(pk__in=unstarted).delete()[1].get(Job._meta.label, 0)
+        changelog.record_bulk(
+            Job,
+            changelog.Action.BULK_DELETE,
+            count=removed,
+            ids=unstarted,
+            related=schedule,
+            summary=f"{removed} jobs of the open instance removed",
+        )
     if schedule.is_active and not schedule.is_dynamic:
         generation.replace_future_jobs(schedule, now=now)
         return
@@ -294,8 +307,9 @@ def _plan(schedule: Schedule, now: datetime) -> None:
 
 
 def _write_stops(schedule: Schedule, specs: list[StopSpec]) -> None:
-    ScheduleStop.objects.filter(schedule=schedule).delete()
-    ScheduleStop.objects.bulk_create(
+    with changelog.quiet(ScheduleStop):
+        removed = ScheduleStop.objects.filter(schedule=schedule).delete()[0]
+    created = ScheduleStop.objects.bulk_create(
         [
             ScheduleStop(
                 tenant_id=schedule.tenant_id,
@@ -311,6 +325,9 @@ def _write_stops(schedule: Schedule, specs: list[StopSpec]) -> None:
             )
             for spec in specs
         ]
+    )
+    changelog.record_replaced(
+        ScheduleStop, removed=removed, created=[stop.pk for stop in created], related=schedule, what="stops"
     )
 
 

@@ -98,6 +98,8 @@ class SiteGroup(TenantModel):
 
 
 class SiteGroupMember(TenantModel):
+    changelog_related = ("group",)
+
     group = models.ForeignKey(SiteGroup, on_delete=models.CASCADE, related_name="members")
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="group_memberships")
     position = models.PositiveIntegerField(default=0)
@@ -158,6 +160,8 @@ class Location(TenantModel):
 
 class SiteAssignment(TenantModel):
     """A site, or a group of sites, a person may work at (besides their home site)."""
+
+    changelog_related = ("person",)
 
     person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="site_assignments")
     site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.CASCADE, related_name="assignments")

@@ -18,6 +18,7 @@ from django.contrib.gis.geos import Point, Polygon
 from django.db import IntegrityError, transaction
 from django.db.models import Model, QuerySet
 
+from apps.audit import services as changelog
 from apps.core import tenancy
 from apps.core.cache import bump_on_commit
 from apps.core.errors import DomainError
@@ -160,7 +161,17 @@ def deactivate_client(client: Client, *, actor: Any = None) -> Client:
     with _atomic():
         client.is_active = False
         _save(client)
-        Site.objects.filter(client_id=client.pk, is_active=True).update(is_active=False)
+        sites = list(Site.objects.filter(client_id=client.pk, is_active=True).values_list("pk", flat=True))
+        Site.objects.filter(pk__in=sites).update(is_active=False)
+        changelog.record_bulk(
+            Site,
+            changelog.Action.BULK_UPDATE,
+            count=len(sites),
+            ids=sites,
+            related=client,
+            summary=f"{len(sites)} sites deactivated with their client",
+            changes={"is_active": [True, False]},
+        )
         _bump()
     return client
 
@@ -290,9 +301,13 @@ def _set_members(group: SiteGroup, site_ids: Sequence[int], actor: Any) -> None:
     missing = [pk for pk in site_ids if pk not in sites]
     if missing:
         raise SiteDataError(f"No site with id {missing[0]!r}.", code="unknown_site", details={"ids": missing})
-    SiteGroupMember.objects.filter(group=group).delete()
-    SiteGroupMember.objects.bulk_create(
+    with changelog.quiet(SiteGroupMember):
+        removed = SiteGroupMember.objects.filter(group=group).delete()[0]
+    created = SiteGroupMember.objects.bulk_create(
         [SiteGroupMember(group=group, site=sites[pk], position=index) for index, pk in enumerate(site_ids)]
+    )
+    changelog.record_replaced(
+        SiteGroupMember, removed=removed, created=[row.pk for row in created], related=group, what="members"
     )
 
 

@@ -43,6 +43,13 @@ class Tenant(models.Model):
     def __str__(self) -> str:
         return self.slug
 
+    def clean(self) -> None:
+        from apps.audit.retention import settings_problems  # the app that reads the section checks it
+
+        problems = settings_problems(self.settings)
+        if problems:
+            raise ValidationError({"settings": problems})
+
 
 class Lookup(TenantModel):
     """Per-tenant typed code lists (departments, designations, ticket categories, ...)."""

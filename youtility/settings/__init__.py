@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "apps.notifications",
     "apps.scheduling",
     "apps.console",
+    # Last: its ready() connects the change log to every other app's models and admins.
+    "apps.audit",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "apps.people.middleware.SessionTenantMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.audit.middleware.DoorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "apps.core.middleware.ApiErrorMiddleware",
@@ -302,6 +305,8 @@ SPECTACULAR_SETTINGS = {
         "JobOriginEnum": "apps.scheduling.models.Job.Origin",
         "JobPriorityEnum": "apps.scheduling.models.Priority",
         "ScanTypeEnum": "apps.scheduling.models.ScanType",
+        "ChangeActionEnum": "apps.audit.models.Action",
+        "ChangeDoorEnum": "apps.core.context.Door",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -434,4 +439,6 @@ CELERY_BEAT_SCHEDULE = {
     "scheduling-autoclose-jobs": {"task": "scheduling.autoclose_jobs", "schedule": crontab(minute="*")},
     "scheduling-report-missed": {"task": "scheduling.report_missed", "schedule": crontab(minute="*")},
     "scheduling-send-reminders": {"task": "scheduling.send_reminders", "schedule": crontab(minute="*")},
+    # Change log entries past each tenant's retention (bounded per run; the rest the next day).
+    "audit-purge-changelog": {"task": "audit.purge_changelog", "schedule": crontab(hour="4", minute="7")},
 }

@@ -7,6 +7,8 @@ from typing import Any
 from django import template
 from django.urls import reverse
 
+from apps.audit import selectors as changelog
+from apps.audit.presentation import rows_of
 from apps.console.access import ALERTS_READ, TICKETS_READ, may
 from apps.console.jobs import JOBS_READ
 
@@ -34,3 +36,12 @@ def console_nav(context: Any) -> list[dict[str, Any]]:
         current = request.path.startswith(prefix) if prefix else request.path == url
         links.append({"label": label, "url": url, "current": current})
     return links
+
+
+@register.inclusion_tag("console/_history.html", takes_context=True)
+def object_history(context: Any, obj: Any) -> dict[str, Any]:
+    """The "History" section of an object's page: its change log, for tenant admins only
+    (the people the change log API is open to); nothing for anyone else."""
+    if not changelog.may_read(context["request"].user):
+        return {"shown": False}
+    return {"shown": True, "rows": rows_of(changelog.history(obj)), "limit": changelog.HISTORY_LIMIT}

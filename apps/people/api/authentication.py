@@ -27,7 +27,7 @@ def bearer_token(authorization: str) -> str | None:
 def activate_principal(person: Any, tenant: Any) -> None:
     """Make an authenticated person's tenant and identity the context of this request."""
     tenancy.set_tenant(tenancy.TenantContext.of(tenant))
-    context.set_actor(person.pk)
+    context.set_actor(person.pk, label=person.login)
     structlog.contextvars.bind_contextvars(tenant=tenant.slug, person_id=person.pk)
 
 
