@@ -199,6 +199,7 @@ class Job(TenantModel):
 
     # A stop shows in its tour's history, a tour or task in its schedule's.
     changelog_related = ("parent", "schedule")
+    changelog_ignored = ("miss_pending",)  # the miss report's to-do flag, set and cleared in bulk
 
     class Kind(models.TextChoices):
         TASK = "TASK", "Task"

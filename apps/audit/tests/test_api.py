@@ -263,3 +263,27 @@ def test_a_page_costs_the_same_queries_for_two_entries_and_forty(tenant_a: Any, 
     many = queries()
     # Signing in by token and the page itself: nothing per entry (types come from a cache).
     assert few == many == 3
+
+
+def test_a_graphql_page_costs_the_same_queries_for_two_entries_and_forty(
+    tenant_a: Any, tenant_a_admin: Persona
+) -> None:
+    token = tenant_a_admin.tokens().access
+    query = '{ changelog(objectType: "tenants.lookup") { id objectType relatedType actorLabel changes } }'
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            body = post_graphql(WebClient(), query, token=token).json()
+        assert "errors" not in body, body
+        return len(captured)
+
+    queries()  # content types cached, as in a running process
+    with tenant_context(tenant_a):
+        for n in range(2):
+            create_lookup(kind=Lookup.Kind.DEPARTMENT, code=f"A{n}", name=f"A {n}")
+    few = queries()
+    with tenant_context(tenant_a):
+        for n in range(38):
+            create_lookup(kind=Lookup.Kind.DEPARTMENT, code=f"B{n}", name=f"B {n}")
+    many = queries()
+    assert few == many == 3

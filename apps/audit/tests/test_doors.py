@@ -349,3 +349,51 @@ def test_a_scheduled_task_without_a_person_is_recorded_as_the_task(tenant_a: Any
     assert result.get(timeout=20) == "Ops"
     (update,) = entries(tenant_a, Lookup, action="UPDATE")
     assert (update.door, update.actor_id, update.actor_label) == ("TASK", None, "task:audittests.rename_lookup")
+
+
+def test_an_admin_edit_of_a_plain_model_admin_names_the_signed_in_person(
+    tenant_a: Any, tenant_a_admin: Persona
+) -> None:
+    """The lookup admin saves through its service without naming an actor: the session does."""
+    with tenant_context(tenant_a):
+        lookup = Lookup.objects.create(kind=Lookup.Kind.DEPARTMENT, code="OPS", name="Operations")
+    response = signed_in(tenant_a_admin).post(
+        f"/admin/tenants/lookup/{lookup.pk}/change/",
+        {"code": "OPS", "name": "Operations and security", "position": "2", "is_active": "on"},
+        HTTP_X_REQUEST_ID="admin-lookup",
+    )
+    assert response.status_code == 302
+    (update,) = entries(tenant_a, Lookup, action="UPDATE")
+    assert (who(update), update.changes) == (
+        ("ADMIN", tenant_a_admin.person.pk, "admin", "admin-lookup"),
+        {"name": ["Operations", "Operations and security"], "position": [0, 2]},
+    )
+
+
+def test_a_ticket_raised_in_the_console_is_a_console_creation(tenant_a: Any, tenant_a_admin: Persona) -> None:
+    from apps.helpdesk.models import Ticket
+    from apps.scheduling.tests.factories import make_site
+
+    with tenant_context(tenant_a):
+        site = make_site("NORTH", name="North Gate")
+    browser = signed_in(tenant_a_admin)
+    form = browser.get("/tickets/new/").content.decode()
+    token = form.split('name="uuid" value="')[1].split('"')[0]
+    response = browser.post(
+        "/tickets/new/",
+        {"site": site.pk, "priority": "HIGH", "title": "Gate jammed", "description": "", "uuid": token},
+        HTTP_X_REQUEST_ID="console-ticket",
+    )
+    assert response.status_code == 302
+    with tenant_context(tenant_a):
+        ticket = Ticket.objects.get(title="Gate jammed")
+    (created,) = entries(tenant_a, Ticket, action="CREATE")
+    assert who(created) == ("CONSOLE", tenant_a_admin.person.pk, "admin", "console-ticket")
+    assert (created.object_id, created.object_repr) == (ticket.pk, str(ticket))
+    assert {field: created.changes[field] for field in ("title", "priority", "status", "site", "raised_by")} == {
+        "title": [None, "Gate jammed"],
+        "priority": [None, "HIGH"],
+        "status": [None, "NEW"],
+        "site": [None, site.pk],
+        "raised_by": [None, tenant_a_admin.person.pk],
+    }

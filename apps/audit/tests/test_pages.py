@@ -136,3 +136,15 @@ def test_the_job_page_history_shows_who_started_it(
     assert update.changes["status"] == ["ASSIGNED", "INPROGRESS"]
     assert f'id="change-{update.pk}"' in page
     assert "<strong>status</strong>: ASSIGNED → INPROGRESS" in page
+
+
+def test_the_admins_change_log_list_is_the_tenants_own(
+    tenant_a: Any, tenant_b: Any, tenant_a_admin: Persona, tenant_b_admin: Persona
+) -> None:
+    response = signed_in(tenant_b_admin).get("/admin/audit/changelog/", {"all": "1"})
+    assert response.status_code == 200
+    listed = {entry.pk for entry in response.context["cl"].result_list}
+    assert listed == {entry.pk for entry in entries(tenant_b)}
+    assert not listed & {entry.pk for entry in entries(tenant_a)}
+    foreign = entries(tenant_a)[0].pk
+    assert signed_in(tenant_b_admin).get(f"/admin/audit/changelog/{foreign}/change/").status_code == 302
