@@ -93,19 +93,20 @@ def related_of(instance: models.Model, using: str) -> tuple[int | None, int | No
     for name in getattr(instance, "changelog_related", ()):
         field = instance._meta.get_field(name)
         if isinstance(field, GenericForeignKey):
-            type_id = getattr(instance, f"{field.ct_field}_id")
+            owner_type = getattr(instance, f"{field.ct_field}_id")
             object_id = getattr(instance, field.fk_field)
-            if type_id is not None and object_id is not None:
-                return type_id, int(object_id)
+            if owner_type is not None and object_id is not None:
+                return owner_type, int(object_id)
         elif isinstance(field, models.ForeignKey):
             object_id = getattr(instance, field.attname)
             if object_id is not None:
-                return _type_id(field.related_model, using), int(object_id)
+                return type_id(field.related_model, using), int(object_id)
     return None, None
 
 
-def _type_id(model: Any, using: str) -> int:
-    # Content types per database: a tenant in a dedicated database has its own table.
+def type_id(model: Any, using: str) -> int:
+    """The content type id of ``model`` in database ``using`` (cached per process and database:
+    a tenant in a dedicated database has its own content type table)."""
     return ContentType.objects.db_manager(using).get_for_model(model).pk
 
 
@@ -131,7 +132,7 @@ def write(
         door=context.current_door(),
         request_id=(context.current_request_id() or "")[:128],
         action=action,
-        object_type_id=_type_id(model, using),
+        object_type_id=type_id(model, using),
         object_id=object_id,
         object_repr=object_repr,
         related_type_id=related[0],

@@ -10,6 +10,7 @@ from django import forms
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 
+from apps.core import tenancy
 from apps.core.context import Door
 
 from .capture import logged_models
@@ -84,5 +85,5 @@ class ChangeLogFilterSet(django_filters.FilterSet):
 
     def filter_type(self, queryset: QuerySet[ChangeLog], name: str, value: str) -> QuerySet[ChangeLog]:
         app_label, _, model = value.partition(".")
-        content_type = ContentType.objects.get_by_natural_key(app_label, model)
+        content_type = ContentType.objects.db_manager(tenancy.db_alias()).get_by_natural_key(app_label, model)
         return queryset.filter(**{f"{name}_id": content_type.pk})

@@ -8,6 +8,8 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 
+from apps.core import tenancy
+
 from .models import ChangeLog
 
 
@@ -27,7 +29,7 @@ def _text(value: Any) -> str:
 
 
 def _what(entry: ChangeLog) -> str:
-    content_type = ContentType.objects.get_for_id(entry.object_type_id)  # cached per process
+    content_type = ContentType.objects.db_manager(tenancy.db_alias()).get_for_id(entry.object_type_id)  # cached
     model = content_type.model_class()
     label = str(model._meta.verbose_name) if model is not None else content_type.model
     if entry.is_bulk:

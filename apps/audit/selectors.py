@@ -23,6 +23,14 @@ READ_CAPABILITY = "admin.manage"
 HISTORY_LIMIT = 100
 
 
+def type_label(type_id: int | None) -> str | None:
+    """``app.model`` of a content type of the tenant's database (cached: no query after the first)."""
+    if type_id is None:
+        return None
+    content_type = ContentType.objects.db_manager(tenancy.db_alias()).get_for_id(type_id)
+    return f"{content_type.app_label}.{content_type.model}"
+
+
 def may_read(person: Any) -> bool:
     return person is not None and person.has_capability(READ_CAPABILITY)
 

@@ -51,7 +51,7 @@ def record_bulk(
     tenant = tenancy.current_tenant()
     related_ref: tuple[int | None, int | None] = (None, None)
     if related is not None:
-        related_ref = (capture._type_id(type(related), tenant.db_alias), related.pk)
+        related_ref = (capture.type_id(type(related), tenant.db_alias), related.pk)
     text = summary if len(summary) <= REPR_LENGTH else summary[: REPR_LENGTH - 1] + "…"
     return capture.write(
         model=capture.concrete(model),

@@ -2,20 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.audit.models import ChangeLog
-
-
-def type_label(type_id: int | None) -> str | None:
-    """``app.model`` of a content type, from Django's per-process cache (no query after the first)."""
-    if type_id is None:
-        return None
-    content_type = ContentType.objects.get_for_id(type_id)
-    return f"{content_type.app_label}.{content_type.model}"
+from apps.audit.selectors import type_label
 
 
 class ChangeLogSerializer(serializers.ModelSerializer):

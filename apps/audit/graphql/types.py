@@ -8,8 +8,8 @@ import graphene
 from graphene.types.generic import GenericScalar
 from graphene_django import DjangoObjectType
 
-from apps.audit.api.serializers import type_label
 from apps.audit.models import Action, ChangeLog
+from apps.audit.selectors import type_label
 from apps.core.context import Door
 
 ChangeAction = graphene.Enum.from_enum(Action, name="ChangeAction", description="What a change log entry records.")
