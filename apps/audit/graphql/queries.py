@@ -8,7 +8,7 @@ import graphene
 
 from apps.audit import selectors
 from apps.audit.filtersets import ChangeLogFilterSet
-from apps.core.graphql import filtered_page, require_capability
+from apps.core.graphql import SizedList, filtered_page, require_capability
 
 from .types import ChangeAction, ChangeDoor, ChangeLogEntryType
 
@@ -16,8 +16,10 @@ MAX_PAGE = 500
 
 
 class AuditQueries(graphene.ObjectType):
-    changelog = graphene.List(
-        graphene.NonNull(ChangeLogEntryType),
+    changelog = SizedList(
+        ChangeLogEntryType,
+        max_items=MAX_PAGE,
+        page_argument="first",
         required=True,
         description="Who changed what, when, through which door; newest first (needs admin.manage).",
         object_type=graphene.String(description="The changed object's type, as app.model (people.person)."),

@@ -51,7 +51,6 @@ def webhook_created(url: str, description: str) -> dict[str, list[Any]]:
         "events": [None, ["alert.*"]],
         "secret": [None, MASK],
         "active": [None, True],
-        "allow_private_network": [None, False],
         "description": [None, description],
     }
 
@@ -100,7 +99,6 @@ def test_rest_create_change_rotate_and_delete(tenant_a: Any, tenant_a_admin: Per
                 "events": [["alert.*"], None],
                 "secret": [MASK, None],
                 "active": [True, None],
-                "allow_private_network": [False, None],
                 "description": ["ERP v2", None],
             },
         ),
