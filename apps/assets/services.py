@@ -94,7 +94,8 @@ def _area(area_id: Any, site: Site) -> Location | None:
     if area is None:
         raise _field_error("unknown_area", f"Area {area_id} does not exist.", "area")
     if area.site_id != site.pk:
-        raise _field_error("area_not_in_site", f"Area {area.code} is not in site {site.code}.", "area")
+        # Named by the id sent: the area may belong to a site outside the caller's scope.
+        raise _field_error("area_not_in_site", f"Area {area.pk} is not in site {site.code}.", "area")
     return area
 
 
@@ -105,7 +106,7 @@ def _parent(parent_id: Any, site: Site, asset: Asset | None) -> Asset | None:
     if parent is None:
         raise _field_error("unknown_parent", f"Asset {parent_id} does not exist.", "parent")
     if parent.site_id != site.pk:
-        raise _field_error("parent_not_in_site", f"Asset {parent.code} is not in site {site.code}.", "parent")
+        raise _field_error("parent_not_in_site", f"Asset {parent.pk} is not in site {site.code}.", "parent")
     if asset is not None and asset.pk is not None:
         # Walk up from the new parent: reaching the asset itself would close a loop.
         current: int | None = parent.pk

@@ -121,7 +121,8 @@ def clean_assignee(site: Site, person: Any, team: Any) -> tuple[Person | None, T
         found = clean_person(person, field="assignee_person")
         if not sites_for(found).filter(pk=site.pk).exists():
             raise TicketError(
-                f"{found.name} may not see site {site.code}.",
+                # The id the caller sent, not the name: the person may be outside their scope.
+                f"Person {found.pk} may not see site {site.code}.",
                 code="assignee_not_at_site",
                 details={"field": "assignee_person", "person": found.pk, "site": site.pk},
             )

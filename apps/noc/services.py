@@ -353,7 +353,7 @@ def assign_alert(actor: Any, alert: Alert, *, assignee_id: Any, note: str = "") 
     if not assignee.has_any_capability(RESPONDER_CAPABILITIES):
         # A client's viewer may see the site but does not respond to its alarms.
         raise AlertError(
-            f"{assignee.name} does not respond to alerts (no operations or field role).",
+            f"Person {assignee.pk} does not respond to alerts (no operations or field role).",
             code="assignee_cannot_respond",
             details={"field": "assignee"},
         )
@@ -362,7 +362,7 @@ def assign_alert(actor: Any, alert: Alert, *, assignee_id: Any, note: str = "") 
         _check_transition(alert, "assign")
         if alert.status == AlertStatus.ASSIGNED and alert.assigned_to_id == assignee.pk:
             raise AlertConflict(
-                f"The alert is already assigned to {assignee.name}.",
+                f"The alert is already assigned to person {assignee.pk}.",
                 code="invalid_transition",
                 details={"status": alert.status, "action": "assign"},
             )
@@ -372,7 +372,7 @@ def assign_alert(actor: Any, alert: Alert, *, assignee_id: Any, note: str = "") 
             may_see = sees_all_sites(assignee)  # an alert without a site is seen by admins only
         if not may_see:
             raise AlertError(
-                f"{assignee.name} may not see the alert's site.",
+                f"Person {assignee.pk} may not see the alert's site.",
                 code="assignee_cannot_see_site",
                 details={"field": "assignee"},
             )

@@ -4,6 +4,10 @@ Each check raises a ``ScheduleError`` with a stable code and ``details["field"]`
 the input at fault, and writes nothing. References (site, checklist, asset, people) are
 looked up in the tenant in context; one that does not exist there is ``unknown_<thing>``,
 exactly like one of another tenant.
+
+Messages name a referenced row by the id the caller sent, or by what the caller may see
+(their own sites): a person, team, asset or checkpoint may live outside the caller's
+scope, and an error must not tell them its name or code.
 """
 
 from __future__ import annotations
@@ -266,9 +270,9 @@ def clean_asset(value: Any, site: Site, *, field: str = "asset") -> Asset:
     if asset is None:
         raise fail("asset_required", f"Asset {pk} does not exist.", field)
     if asset.kind != Asset.Kind.ASSET:
-        raise fail("asset_required", f"{asset.code} is a checkpoint, not an asset.", field)
+        raise fail("asset_required", f"Asset {pk} is a checkpoint, not an asset.", field)
     if asset.site_id != site.pk:
-        raise fail("asset_wrong_site", f"Asset {asset.code} is not at site {site.code}.", field)
+        raise fail("asset_wrong_site", f"Asset {pk} is not at site {site.code}.", field)
     if asset.status == Asset.Status.SCRAPPED or not asset.is_active:
         state = "scrapped" if asset.status == Asset.Status.SCRAPPED else "inactive"
         raise fail("asset_scrapped", f"Asset {asset.code} is {state}; no work is planned on it.", field)
@@ -333,7 +337,7 @@ def clean_assignee(person: Any, team: Any, site_ids: Sequence[int]) -> tuple[Per
         if not may_work_at(found, site_ids):
             raise fail(
                 "assignee_cannot_work_at_site",
-                f"{found.name} cannot work at {_where(site_ids)}: an active person who performs jobs "
+                f"Person {pk} cannot work at {_where(site_ids)}: an active person who performs jobs "
                 "and may work there is needed.",
                 "assignee_person",
                 person=found.pk,
@@ -347,7 +351,7 @@ def clean_assignee(person: Any, team: Any, site_ids: Sequence[int]) -> tuple[Per
     if not found_team.is_active or not any(may_work_at(member, site_ids) for member in members):
         raise fail(
             "assignee_cannot_work_at_site",
-            f"Team {found_team.code} has no active member who performs jobs and may work at {_where(site_ids)}.",
+            f"Team {pk} has no active member who performs jobs and may work at {_where(site_ids)}.",
             "assignee_team",
             team=found_team.pk,
         )
@@ -429,10 +433,9 @@ def clean_stops(value: Any, site: Site) -> list[StopSpec]:
             or not checkpoint.is_active
             or checkpoint.status == Asset.Status.SCRAPPED
         ):
-            label = checkpoint.code if checkpoint is not None else str(pk)
             raise fail(
                 "stop_wrong_site",
-                f"Stop {index + 1}: {label} is not an active checkpoint of site {site.code}.",
+                f"Stop {index + 1}: checkpoint {pk} is not an active checkpoint of site {site.code}.",
                 f"{where}.checkpoint",
                 checkpoint=pk,
             )

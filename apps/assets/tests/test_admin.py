@@ -89,7 +89,7 @@ def test_admin_change_goes_through_the_service(tenant_a: Any, tenant_a_admin: An
     refused = client.post(f"/admin/assets/asset/{asset.pk}/change/", form(world, area=world.south_area.pk))
     assert refused.status_code == 200
     errors = refused.context["adminform"].form.errors
-    assert errors == {"area": ["Area S-DOCK is not in site NORTH. (area_not_in_site)"]}
+    assert errors == {"area": [f"Area {world.south_area.pk} is not in site NORTH. (area_not_in_site)"]}
     with tenant_context(tenant_a):
         unchanged = Asset.objects.get(pk=asset.pk)
     assert (unchanged.area_id, unchanged.name, unchanged.version) == (None, "Asset ADM-1", asset.version)

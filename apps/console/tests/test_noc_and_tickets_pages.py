@@ -486,7 +486,7 @@ def test_assign_offers_the_people_who_may_see_the_site(
 
     south = as_admin.post(alert_path(sos), {"action": "assign", "assign-person": world.south_guard.person.pk})
     assert south.status_code == 400
-    assert "South Guard may not see the alert&#x27;s site." in html(south)
+    assert f"Person {world.south_guard.person.pk} may not see the alert&#x27;s site." in html(south)
     assert alert_row(tenant_a, sos).assigned_to_id == tenant_a_guard.person.pk
 
 

@@ -404,7 +404,7 @@ def test_stops_must_be_active_checkpoints_of_the_site(env: World, tenant_b: Any)
         None,
         **tour(env, stops=[{"checkpoint": env.south_checkpoint}]),
     )
-    assert error.message == "Stop 1: S-CP1 is not an active checkpoint of site NORTH."
+    assert error.message == f"Stop 1: checkpoint {env.south_checkpoint.pk} is not an active checkpoint of site NORTH."
     assert Schedule.objects.count() == 0
 
 
@@ -473,7 +473,8 @@ def test_assignee_who_cannot_work_at_the_site(env: World) -> None:
         **task(env, assignee_person=env.south_guard),
     )
     assert error.message == (
-        "South Guard cannot work at site NORTH: an active person who performs jobs and may work there is needed."
+        f"Person {env.south_guard.pk} cannot work at site NORTH: an active person who performs jobs and may work "
+        "there is needed."
     )
     # The supervisor sees NORTH but does not perform jobs.
     fails(
