@@ -1,6 +1,6 @@
 """Validating one answer against the checklist item it answers.
 
-``validate_answer(item, value)`` is the rule every door reuses (REST, GraphQL, the
+``validate_answer(item, value, viewer=...)`` is the rule every door reuses (REST, GraphQL, the
 mobile upload of later issues): it returns the normalised value and whether the answer
 raises an alert, or raises ``AnswerError`` with a stable code.
 
@@ -19,6 +19,8 @@ back to clients unchanged:
 - dates are ``"YYYY-MM-DD"``, times ``"HH:MM:SS"`` (site-local, so no UTC offset);
 - a multiselect answer lists the chosen options in the item's option order;
 - people and site lists are lists of int ids in the order given, duplicates dropped;
+  each id must be a person (a site) the answering person may see, so the answer to a
+  validation never tells anyone which ids exist beyond their scope;
 - GPS answers are GeoJSON Points ``{"type": "Point", "coordinates": [lon, lat]}``;
 - signatures and photos are references (ids or uuids) of attachments uploaded
   separately; the attachment store arrives with a later issue, so only the shape of the
@@ -82,8 +84,11 @@ def _is_empty(value: Any) -> bool:
     return False
 
 
-def validate_answer(item: ChecklistItem, value: Any) -> ValidatedAnswer:
+def validate_answer(item: ChecklistItem, value: Any, *, viewer: Any) -> ValidatedAnswer:
     """Check ``value`` against ``item`` (its effective limits and options).
+
+    ``viewer`` is the person answering: people and site lists accept only ids they may
+    see. None is the system, which may name any person or site of the tenant.
 
     Returns the normalised value and the alert flag; an empty answer is ``None`` on an
     optional item and ``answer_required`` on a mandatory one. Raises ``AnswerError``.
@@ -93,6 +98,9 @@ def validate_answer(item: ChecklistItem, value: Any) -> ValidatedAnswer:
             raise AnswerError("This item needs an answer.", code="answer_required")
         return ValidatedAnswer(None, False)
     answer_type = item.question.answer_type
+    reference = _REFERENCE_VALIDATORS.get(answer_type)
+    if reference is not None:
+        return reference(value, viewer)
     validator = _VALIDATORS.get(answer_type)
     if validator is None:  # a type added to AnswerType without a rule here
         raise AnswerError(f"Answers of type {answer_type} cannot be checked.", code="unsupported_answer_type")
@@ -295,26 +303,37 @@ def _ids(value: Any) -> list[int]:
     return ids
 
 
-def _people_list(item: ChecklistItem, value: Any) -> ValidatedAnswer:
+def _people_list(value: Any, viewer: Any) -> ValidatedAnswer:
     from apps.people.models import Person
+    from apps.people.selectors import people_for
 
     ids = _ids(value)
-    # The default manager is bound to the tenant in context: another tenant's id is unknown.
-    known = set(Person.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    # Bound to the tenant in context, then to the viewer's scope: an id of another tenant,
+    # of nobody, or of someone the viewer may not see gets one and the same answer.
+    people = Person.objects.all() if viewer is None else people_for(viewer)
+    known = set(people.filter(pk__in=ids).values_list("pk", flat=True))
     unknown = [pk for pk in ids if pk not in known]
     if unknown:
-        raise AnswerError("Some people do not exist.", code="unknown_people", details={"ids": unknown})
+        raise AnswerError(
+            "Some people are unknown or not among the people you may see.",
+            code="unknown_people",
+            details={"ids": unknown},
+        )
     return ValidatedAnswer(ids)
 
 
-def _site_list(item: ChecklistItem, value: Any) -> ValidatedAnswer:
+def _site_list(value: Any, viewer: Any) -> ValidatedAnswer:
     from apps.sites.models import Site
+    from apps.sites.selectors import sites_for
 
     ids = _ids(value)
-    known = set(Site.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    sites = Site.objects.all() if viewer is None else sites_for(viewer)
+    known = set(sites.filter(pk__in=ids).values_list("pk", flat=True))
     unknown = [pk for pk in ids if pk not in known]
     if unknown:
-        raise AnswerError("Some sites do not exist.", code="unknown_sites", details={"ids": unknown})
+        raise AnswerError(
+            "Some sites are unknown or not among your sites.", code="unknown_sites", details={"ids": unknown}
+        )
     return ValidatedAnswer(ids)
 
 
@@ -343,9 +362,12 @@ _VALIDATORS: dict[str, Callable[[ChecklistItem, Any], ValidatedAnswer]] = {
     AnswerType.SIGNATURE: _attachment,
     AnswerType.FRONT_CAMERA: _attachment,
     AnswerType.BACK_CAMERA: _attachment,
+    AnswerType.GPS: _gps,
+}
+#: Answers that name rows: checked against what the answering person may see.
+_REFERENCE_VALIDATORS: dict[str, Callable[[Any, Any], ValidatedAnswer]] = {
     AnswerType.PEOPLE_LIST: _people_list,
     AnswerType.SITE_LIST: _site_list,
-    AnswerType.GPS: _gps,
 }
 
 
@@ -361,8 +383,9 @@ class AnswerSheet:
         return not self.errors
 
 
-def validate_answers(items: Iterable[ChecklistItem], answers: dict[str, Any]) -> AnswerSheet:
-    """Check ``{"<item id>": value}`` against ``items``; a missing answer counts as empty.
+def validate_answers(items: Iterable[ChecklistItem], answers: dict[str, Any], *, viewer: Any) -> AnswerSheet:
+    """Check ``{"<item id>": value}`` against ``items`` as ``viewer`` answers them (see
+    ``validate_answer``); a missing answer counts as empty.
 
     An id that is not one of ``items`` is reported as ``unknown_item``, so an answer meant
     for another version (or another checklist) is never silently dropped.
@@ -374,7 +397,7 @@ def validate_answers(items: Iterable[ChecklistItem], answers: dict[str, Any]) ->
         key = str(item.pk)
         known.add(key)
         try:
-            results[key] = validate_answer(item, answers.get(key))
+            results[key] = validate_answer(item, answers.get(key), viewer=viewer)
         except AnswerError as exc:
             errors[key] = exc
     for key in answers:

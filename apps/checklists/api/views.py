@@ -174,7 +174,7 @@ class ChecklistViewSet(
             version = checklist.current_version
         else:
             raise NotFound()
-        sheet = validate_answers(selectors.items_of(version), data.validated_data["answers"])
+        sheet = validate_answers(selectors.items_of(version), data.validated_data["answers"], viewer=request.user)
         return Response(
             {
                 "version": version.number,

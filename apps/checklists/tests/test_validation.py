@@ -1,4 +1,8 @@
-"""``validate_answer`` for every answer type: exact normalised values, alerts and error codes."""
+"""``validate_answer`` for every answer type: exact normalised values, alerts and error codes.
+
+``viewer=None`` is the system: people and site lists are checked against the whole tenant
+here; the scope of a person answering is tested through the API (``test_validate_scope``).
+"""
 
 from __future__ import annotations
 
@@ -130,13 +134,13 @@ INVALID: list[tuple[str, ChecklistItem, Any, str]] = [
 def test_valid_answers_are_normalised(
     name: str, the_item: ChecklistItem, value: Any, expected: Any, alert: bool
 ) -> None:
-    assert validate_answer(the_item, value) == ValidatedAnswer(expected, alert)
+    assert validate_answer(the_item, value, viewer=None) == ValidatedAnswer(expected, alert)
 
 
 @pytest.mark.parametrize(("name", "the_item", "value", "code"), INVALID, ids=[row[0] for row in INVALID])
 def test_invalid_answers_raise_their_code(name: str, the_item: ChecklistItem, value: Any, code: str) -> None:
     with pytest.raises(AnswerError) as excinfo:
-        validate_answer(the_item, value)
+        validate_answer(the_item, value, viewer=None)
     assert excinfo.value.code == code
     assert excinfo.value.status == 400
 
@@ -148,16 +152,16 @@ def test_every_answer_type_has_a_valid_case() -> None:
 
 def test_dropdown_error_lists_the_options() -> None:
     with pytest.raises(AnswerError) as excinfo:
-        validate_answer(item(T.DROPDOWN, q=DROP), "Broken")
+        validate_answer(item(T.DROPDOWN, q=DROP), "Broken", viewer=None)
     assert excinfo.value.details == {"options": ["OK", "Damaged", "Missing"]}
 
 
 def test_people_list_accepts_only_people_of_the_tenant(tenant_a_admin: Any, tenant_b_admin: Any) -> None:
     own, other = tenant_a_admin.person.pk, tenant_b_admin.person.pk
     with tenant_context(tenant_a_admin.tenant):
-        assert validate_answer(item(T.PEOPLE_LIST), [own, str(own)]) == ValidatedAnswer([own], False)
+        assert validate_answer(item(T.PEOPLE_LIST), [own, str(own)], viewer=None) == ValidatedAnswer([own], False)
         with pytest.raises(AnswerError) as excinfo:
-            validate_answer(item(T.PEOPLE_LIST), [own, other])
+            validate_answer(item(T.PEOPLE_LIST), [own, other], viewer=None)
     assert (excinfo.value.code, excinfo.value.details) == ("unknown_people", {"ids": [other]})
 
 
@@ -170,17 +174,17 @@ def _site(tenant: Any, code: str) -> Site:
 def test_site_list_accepts_only_sites_of_the_tenant(tenant_a: Any, tenant_b: Any) -> None:
     site_a1, site_a2, site_b = _site(tenant_a, "A1"), _site(tenant_a, "A2"), _site(tenant_b, "B1")
     with tenant_context(tenant_a):
-        assert validate_answer(item(T.SITE_LIST), [site_a2.pk, site_a1.pk]) == ValidatedAnswer(
+        assert validate_answer(item(T.SITE_LIST), [site_a2.pk, site_a1.pk], viewer=None) == ValidatedAnswer(
             [site_a2.pk, site_a1.pk], False
         )
         with pytest.raises(AnswerError) as excinfo:
-            validate_answer(item(T.SITE_LIST), [site_a1.pk, site_b.pk])
+            validate_answer(item(T.SITE_LIST), [site_a1.pk, site_b.pk], viewer=None)
     assert (excinfo.value.code, excinfo.value.details) == ("unknown_sites", {"ids": [site_b.pk]})
 
 
 def test_validate_answers_reports_missing_and_unknown_items() -> None:
     items = [item(T.NUMERIC, q=NUM, pk=1), item(T.DROPDOWN, q=DROP, pk=2), item(T.SINGLE_LINE, mandatory=False, pk=3)]
-    sheet = validate_answers(items, {"1": "25", "3": "fine", "99": "x"})
+    sheet = validate_answers(items, {"1": "25", "3": "fine", "99": "x"}, viewer=None)
     assert sheet.results == {"1": ValidatedAnswer("25", True), "3": ValidatedAnswer("fine", False)}
     assert {key: error.code for key, error in sheet.errors.items()} == {"2": "answer_required", "99": "unknown_item"}
     assert sheet.valid is False
