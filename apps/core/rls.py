@@ -4,11 +4,14 @@ Installing from ``post_migrate`` (rather than one migration per model) means a m
 gets its policy by subclassing ``TenantModel``; nobody has to remember a migration step.
 The work is idempotent and only touches tables that lack the policy or trigger.
 
-Version trigger: every insert takes the next ``youtility_sync_version``; every update
-too, unless the statement itself set a greater one (``version =
-nextval('youtility_sync_version')``, what set-based writers such as the auto-close run
-do): the trigger's WHEN clause then skips the PL/pgSQL call, a few microseconds a row.
-A stale or unchanged version in an UPDATE (an ORM save) still gets a fresh one.
+Version trigger: every insert takes the next value of its tenant's sequence,
+``youtility_sync_version_t<tenant id>`` (core migration 0006; one per tenant, so a
+version says nothing about how much other tenants write); every update too, unless the
+statement itself set a greater one (``version = nextval(<the tenant's sequence>)``, what
+set-based writers such as the auto-close run do, naming it with ``version_sequence``):
+the trigger's WHEN clause then skips the PL/pgSQL call, a few microseconds a row. A stale
+or unchanged version in an UPDATE (an ORM save) still gets a fresh one. Versions are
+strictly increasing per tenant and database, with gaps (a rolled-back write uses one up).
 
 Policy: a row is visible and writable when its ``tenant_id`` equals the session setting
 ``youtility.tenant_id``, or when ``youtility.system`` is ``on`` (``system_context``).
@@ -31,6 +34,17 @@ POLICY_EXPR = (
     "(current_setting('youtility.system', true) = 'on' "
     "OR tenant_id = NULLIF(current_setting('youtility.tenant_id', true), '')::bigint)"
 )
+
+
+def version_sequence(tenant_id: int, using: str = "default") -> str:
+    """The name of the tenant's version sequence in database ``using``, made if missing.
+
+    The runtime role cannot create objects: ``youtility_ensure_version_sequence`` runs as
+    the schema owner (SECURITY DEFINER), so tenant onboarding works from any process.
+    """
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT youtility_ensure_version_sequence(%s)::text", [tenant_id])
+        return str(cursor.fetchone()[0])
 
 
 def tenant_tables() -> list[str]:

@@ -11,8 +11,9 @@ number of jobs (``STEPS``, in this order):
 4. ``expired_jobs``: every other expired open top-level job (tasks, PPM, site reports, a
    tour without stops) -> AUTOCLOSED.
 
-Each statement takes the rows' next sync version itself (``nextval``), so the per-row
-version trigger stands aside (``apps.core.rls``). Closed top-level jobs that are not
+Each statement takes the rows' next sync version itself (``nextval`` of the tenant's
+sequence, named once per run and sent as a literal, so it is resolved once per statement
+rather than per row), so the per-row version trigger stands aside (``apps.core.rls``). Closed top-level jobs that are not
 COMPLETED get ``miss_pending``; ``ended_at`` stays null
 (nobody ended them). Each statement selects only open rows through the partial index
 ``scheduling_job_open_expiry`` and its WHERE clause is re-checked on every row it locks,
@@ -45,6 +46,7 @@ from django.utils import timezone
 from apps.audit.services import Action, record_bulk
 from apps.core import tenancy
 from apps.core.errors import DomainError
+from apps.core.rls import version_sequence
 from apps.noc.models import Alert
 from apps.tenants.models import Tenant
 
@@ -81,14 +83,14 @@ DEFAULT_ON_MISS: dict[str, dict[str, bool]] = {
 # index's predicate so the planner may use it, and each statement re-checks it per row.
 SQL_EXPIRED_STOPS = """
 UPDATE scheduling_job SET status = 'AUTOCLOSED', modified_at = %(at)s,
-    version = nextval('youtility_sync_version')
+    version = nextval(%(version_sequence)s::regclass)
 WHERE tenant_id = %(tenant)s AND status IN ('ASSIGNED', 'INPROGRESS') AND expires_at <= %(now)s
   AND parent_id IS NOT NULL
 """
 
 SQL_STOPS_OF_EXPIRED_TOURS = """
 UPDATE scheduling_job AS stop SET status = 'AUTOCLOSED', modified_at = %(at)s,
-    version = nextval('youtility_sync_version')
+    version = nextval(%(version_sequence)s::regclass)
 FROM (
     SELECT id FROM scheduling_job
     WHERE tenant_id = %(tenant)s AND status IN ('ASSIGNED', 'INPROGRESS') AND expires_at <= %(now)s
@@ -104,7 +106,7 @@ UPDATE scheduling_job AS tour SET
                   ELSE 'AUTOCLOSED' END,
     miss_pending = counted.done < counted.total,
     modified_at = %(at)s,
-    version = nextval('youtility_sync_version')
+    version = nextval(%(version_sequence)s::regclass)
 FROM (
     SELECT stop.parent_id, count(*) AS total, count(*) FILTER (WHERE stop.status = 'COMPLETED') AS done
     FROM scheduling_job AS stop
@@ -122,7 +124,7 @@ WHERE tour.id = counted.parent_id AND tour.tenant_id = %(tenant)s
 
 SQL_EXPIRED_JOBS = """
 UPDATE scheduling_job SET status = 'AUTOCLOSED', miss_pending = true, modified_at = %(at)s,
-    version = nextval('youtility_sync_version')
+    version = nextval(%(version_sequence)s::regclass)
 WHERE tenant_id = %(tenant)s AND status IN ('ASSIGNED', 'INPROGRESS') AND expires_at <= %(now)s
   AND parent_id IS NULL
 """
@@ -175,8 +177,13 @@ def run_steps(steps: tuple[tuple[str, str], ...], now: datetime | None = None) -
     in context in one transaction, under the tenant's auto-close lock."""
     tenant_id = tenancy.current_tenant().id
     now = now or timezone.now()
-    params: dict[str, Any] = {"tenant": tenant_id, "now": now, "at": timezone.now()}
     alias = tenancy.db_alias()
+    params: dict[str, Any] = {
+        "tenant": tenant_id,
+        "now": now,
+        "at": timezone.now(),
+        "version_sequence": version_sequence(tenant_id, using=alias),
+    }
     counts: dict[str, int] = {}
     with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [_AUTOCLOSE_LOCK, tenant_id])

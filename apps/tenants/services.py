@@ -9,6 +9,7 @@ from django.db import transaction
 from apps.core import tenancy
 from apps.core.cache import bump_on_commit
 from apps.core.errors import DomainError
+from apps.core.rls import version_sequence
 from apps.core.tenancy import TenantContext
 
 from .models import Lookup, Tenant
@@ -26,9 +27,12 @@ def _mirror(tenant: Tenant) -> None:
 def create_tenant(
     *, slug: str, name: str, timezone: str = "UTC", db_alias: str = "default", platform: bool = False
 ) -> Tenant:
-    """Create a tenant. The platform tenant's slug (``PLATFORM_TENANT_SLUG``) is reserved for
-    ``platform=True``, which only ``apps.people.operators`` passes: a customer tenant under that
-    slug would hold tenant admins able to reset the operators' passwords."""
+    """Create a tenant (mirrored into its dedicated database, if any) and its version
+    sequence in the database its rows live in, so its first write finds it.
+
+    The platform tenant's slug (``PLATFORM_TENANT_SLUG``) is reserved for ``platform=True``,
+    which only ``apps.people.operators`` passes: a customer tenant under that slug would
+    hold tenant admins able to reset the operators' passwords."""
     if (slug == settings.PLATFORM_TENANT_SLUG) != platform:
         reason = "is reserved for the platform operators" if not platform else "is not the platform tenant's"
         raise ValidationError({"slug": [f"The slug {slug!r} {reason}."]})
@@ -36,6 +40,7 @@ def create_tenant(
     tenant.full_clean()
     tenant.save()
     _mirror(tenant)
+    version_sequence(tenant.pk, using=tenant.db_alias)
     return tenant
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 
+from apps.core.rls import version_sequence
 from apps.core.tenancy import TenantContextMissing, system_context, tenant_context
 from apps.people.models import Person, Role
 from conftest import make_persona
@@ -118,9 +119,8 @@ def test_version_increases_on_every_write(two_tenants):
         # A set-based writer may take the next version itself; the trigger then stands aside.
         with connection.cursor() as cursor:
             cursor.execute(
-                "UPDATE people_role SET name = 'V6', version = nextval('youtility_sync_version') "
-                "WHERE id = %s RETURNING version",
-                [role.pk],
+                "UPDATE people_role SET name = 'V6', version = nextval(%s::regclass) WHERE id = %s RETURNING version",
+                [version_sequence(a_admin.tenant.pk), role.pk],
             )
             sixth = cursor.fetchone()[0]
         assert Role.objects.get(pk=role.pk).version == sixth
