@@ -33,7 +33,7 @@ class TenantLoginForm(forms.Form):
         if user is None:
             error = getattr(self.request, "auth_error", None)
             code = getattr(error, "code", "invalid_credentials")
-            if code in {"auth_throttled", "auth_locked"}:
+            if code == "auth_throttled":
                 raise forms.ValidationError(error.message, code=code)  # type: ignore[union-attr]
             raise forms.ValidationError("Company, login or password is not correct.", code="invalid_credentials")
         self.user_cache = user

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -13,6 +14,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from apps.core import tenancy
+from apps.core.errors import Throttled
+from apps.people import throttling
 from apps.people.selectors import me_payload
 
 from .forms import TenantLoginForm
@@ -35,7 +38,26 @@ def login_view(request: HttpRequest) -> HttpResponse:
         target = request.POST.get("next") or request.GET.get("next") or landing
         if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
             target = landing
-        return HttpResponseRedirect(target)
+        redirect = HttpResponseRedirect(target)
+        redirect.set_cookie(
+            throttling.DEVICE_COOKIE,
+            getattr(request, "device_token", ""),
+            max_age=settings.LOGIN_TRUSTED_DEVICE_SECONDS,
+            path=reverse("console:login"),
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+        return redirect
+    throttled = getattr(request, "auth_error", None)
+    if isinstance(throttled, Throttled):
+        # The same 429 and Retry-After as the APIs: the password was not even looked at.
+        response = render(
+            request, "console/login.html", {"form": form, "next": request.GET.get("next", "")}, status=429
+        )
+        for name, value in throttled.headers.items():
+            response[name] = value
+        return response
     status = 400 if request.method == "POST" else 200
     return render(request, "console/login.html", {"form": form, "next": request.GET.get("next", "")}, status=status)
 

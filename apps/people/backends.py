@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from apps.core import tenancy
 from apps.core.errors import DomainError
 
+from . import throttling
 from .models import Person
 from .services import check_credentials
 
@@ -39,14 +40,23 @@ class TenantLoginBackend:
     ) -> Person | None:
         if not tenant or not username or password is None:
             return None
+        presented = request.COOKIES.get(throttling.DEVICE_COOKIE, "") if request is not None else ""
         try:
             person = check_credentials(
-                tenant_slug=tenant, login=username, password=password, ip=client_ip(request), channel="console"
+                tenant_slug=tenant,
+                login=username,
+                password=password,
+                ip=client_ip(request),
+                channel="console",
+                device_token=presented,
             )
         except DomainError as exc:
             if request is not None:
                 request.auth_error = exc  # type: ignore[attr-defined]
             return None
+        if request is not None:
+            # The login view keeps it in a cookie: this browser is trusted at its next sign-in.
+            request.device_token = throttling.device_token(tenant, username, presented)  # type: ignore[attr-defined]
         return person
 
     def get_user(self, user_id: int) -> Person | None:

@@ -10,7 +10,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -51,6 +51,8 @@ class TokenPair:
     access_expires_in: int
     refresh_expires_at: int
     claims: tokens.AccessClaims
+    #: Marks the device as trusted by this login at its next sign-in (set by ``obtain_tokens``).
+    device_token: str = ""
 
 
 def _active_tenant_by_slug(slug: str) -> Tenant:
@@ -69,21 +71,24 @@ def active_tenant_by_id(tenant_id: int) -> Tenant:
     return tenant
 
 
-def check_credentials(*, tenant_slug: str, login: str, password: str, ip: str | None, channel: str) -> Person:
+def check_credentials(
+    *, tenant_slug: str, login: str, password: str, ip: str | None, channel: str, device_token: str = ""
+) -> Person:
     """Return the person for valid credentials; throttle and log every attempt.
 
-    Raises ``AuthenticationFailed`` (``unknown_tenant``, ``invalid_credentials``) or
-    ``Throttled`` (``auth_throttled``, ``auth_locked``). Passwords are never logged.
+    ``device_token`` is what an earlier successful sign-in of this login gave the device
+    (``throttling.device_token``): its attempts are slowed down on their own, not by the
+    failures of others. Raises ``AuthenticationFailed`` (``unknown_tenant``,
+    ``invalid_credentials``) or ``Throttled`` (``auth_throttled``). Passwords are never logged.
     """
     try:
-        throttling.begin_attempt(tenant_slug, login, ip)
+        throttling.begin_attempt(tenant_slug, login, ip, device_token)
     except Throttled as exc:
         log.warning("auth.login_failed", tenant=tenant_slug, login=login, ip=ip, channel=channel, reason=exc.code)
         raise
     try:
         tenant = _active_tenant_by_slug(tenant_slug)
     except AuthenticationFailed as exc:
-        throttling.record_failure(tenant_slug, login, ip)
         log.warning("auth.login_failed", tenant=tenant_slug, login=login, ip=ip, channel=channel, reason=exc.code)
         raise
     with tenancy.tenant_context(tenant):
@@ -94,12 +99,12 @@ def check_credentials(*, tenant_slug: str, login: str, password: str, ip: str | 
         else:
             valid = person.check_password(password) and person.is_active
     if not valid:
-        throttling.record_failure(tenant_slug, login, ip)
+        # The attempt was counted as a failure when it began: nothing more to record.
         log.warning(
             "auth.login_failed", tenant=tenant_slug, login=login, ip=ip, channel=channel, reason="invalid_credentials"
         )
         raise AuthenticationFailed("Invalid login or password.", code="invalid_credentials")
-    throttling.record_success(tenant_slug, login, ip)
+    throttling.record_success(tenant_slug, login, ip, device_token)
     assert person is not None
     log.info("auth.login_succeeded", tenant=tenant_slug, login=login, person_id=person.pk, ip=ip, channel=channel)
     return person
@@ -138,15 +143,26 @@ def _issue(person: Person, tenant: Tenant, device_id: str, family: uuid.UUID) ->
 
 
 def obtain_tokens(
-    *, tenant_slug: str, login: str, password: str, device_id: str = "", ip: str | None = None, channel: str = "rest"
+    *,
+    tenant_slug: str,
+    login: str,
+    password: str,
+    device_id: str = "",
+    ip: str | None = None,
+    channel: str = "rest",
+    device_token: str = "",
 ) -> TokenPair:
-    """Sign in with tenant, login and password; returns an access and a refresh token."""
-    person = check_credentials(tenant_slug=tenant_slug, login=login, password=password, ip=ip, channel=channel)
+    """Sign in with tenant, login and password; returns an access and a refresh token, and
+    a device token for the next sign-in (see ``check_credentials``)."""
+    person = check_credentials(
+        tenant_slug=tenant_slug, login=login, password=password, ip=ip, channel=channel, device_token=device_token
+    )
     tenant = _active_tenant_by_slug(tenant_slug)
     with tenancy.tenant_context(tenant), transaction.atomic(using=tenant.db_alias):
         _check_device(person, device_id)
         Person.objects.filter(pk=person.pk).update(last_login=timezone.now())
-        return _issue(person, tenant, device_id, uuid.uuid4())
+        pair = _issue(person, tenant, device_id, uuid.uuid4())
+    return replace(pair, device_token=throttling.device_token(tenant_slug, login, device_token))
 
 
 def _lock_token_family(refresh: str) -> RefreshToken:

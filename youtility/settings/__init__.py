@@ -190,13 +190,14 @@ WS_TICKET_TTL_SECONDS = 30
 # How often an open WebSocket re-checks its sign-in (also closed when its token expires).
 WS_RECHECK_SECONDS = env_int("WS_RECHECK_SECONDS", 60)
 
-# Login throttling: failures per login and per client address.
+# Sign-in throttling (apps/people/throttling.py): after the free failures, each further
+# attempt waits 1, 2, 4 ... seconds up to the maximum; nothing ever locks. Per login, per
+# client address (far above an office behind one address) and per trusted device.
 LOGIN_SLOWDOWN_AFTER = env_int("LOGIN_SLOWDOWN_AFTER", 5)
-LOGIN_LOCKOUT_AFTER = env_int("LOGIN_LOCKOUT_AFTER", 10)
-LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
-LOGIN_IP_SLOWDOWN_AFTER = env_int("LOGIN_IP_SLOWDOWN_AFTER", 20)
-LOGIN_IP_LOCKOUT_AFTER = env_int("LOGIN_IP_LOCKOUT_AFTER", 50)
+LOGIN_IP_SLOWDOWN_AFTER = env_int("LOGIN_IP_SLOWDOWN_AFTER", 300)
+LOGIN_MAX_DELAY_SECONDS = env_int("LOGIN_MAX_DELAY_SECONDS", 60)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900)
+LOGIN_TRUSTED_DEVICE_SECONDS = env_int("LOGIN_TRUSTED_DEVICE_SECONDS", 90 * 24 * 3600)
 
 # The tenant that holds the platform operators (manage.py create_operator) and nothing
 # else: its people with is_superuser govern tenants, beat schedules and task results in

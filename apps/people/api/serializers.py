@@ -14,6 +14,14 @@ class TokenObtainSerializer(serializers.Serializer):
     login = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=256, trim_whitespace=False, write_only=True)
     device_id = serializers.CharField(max_length=128, required=False, allow_blank=True, default="")
+    device_token = serializers.CharField(
+        max_length=512,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The device_token of this device's last successful sign-in: failed attempts "
+        "of others do not slow this device down.",
+    )
 
 
 class RefreshSerializer(serializers.Serializer):
@@ -30,6 +38,10 @@ class TokenPairSerializer(serializers.Serializer):
     refresh = serializers.CharField()
     access_expires_in = serializers.IntegerField(help_text="Seconds until the access token expires.")
     refresh_expires_at = serializers.IntegerField(help_text="Unix time when the refresh token expires.")
+    device_token = serializers.CharField(
+        required=False,
+        help_text="Keep it on the device and send it with its next sign-in (sign-in only, not refresh).",
+    )
 
 
 class WsTicketSerializer(serializers.Serializer):

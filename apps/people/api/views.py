@@ -52,8 +52,9 @@ class TokenObtainView(APIView):
             password=data.validated_data["password"],
             device_id=data.validated_data["device_id"],
             ip=client_ip(request._request),
+            device_token=data.validated_data["device_token"],
         )
-        return Response(_pair(pair))
+        return Response({**_pair(pair), "device_token": pair.device_token})
 
 
 class TokenRefreshView(APIView):

@@ -10,6 +10,7 @@ from django.conf import settings
 from rest_framework.test import APIClient
 
 from apps.core.tenancy import tenant_context
+from apps.people import throttling
 from apps.people.models import Person, RefreshToken
 from apps.people.tokens import decode_access
 from conftest import make_persona
@@ -41,7 +42,8 @@ def test_sign_in_returns_tokens_with_claims(api, tenant_a_supervisor):
     response = sign_in(api, tenant_a_supervisor)
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"access", "refresh", "access_expires_in", "refresh_expires_at"}
+    assert set(body) == {"access", "refresh", "access_expires_in", "refresh_expires_at", "device_token"}
+    assert throttling.trusted_device("alpha", "supervisor", body["device_token"]) is not None
     assert body["access_expires_in"] == settings.JWT_ACCESS_TTL_SECONDS
     claims = decode_access(body["access"])
     assert (claims.tenant_id, claims.tenant_slug, claims.person_id, claims.roles, claims.device_id) == (
