@@ -146,7 +146,9 @@ class SyncVersionField(models.BigIntegerField):
     """Monotonic change number set by a database trigger on every insert and update.
 
     The trigger (not Python) sets it, so bulk ``update()`` calls bump it too; the value
-    comes back from INSERT ... RETURNING.
+    comes back from INSERT ... RETURNING. An insert always sends 0, even for a copy of a
+    saved row: the insert trigger only stands aside for a version set by a set-based
+    writer from the tenant's sequence (``apps.core.rls``).
     """
 
     db_returning = True
@@ -155,6 +157,12 @@ class SyncVersionField(models.BigIntegerField):
         kwargs.setdefault("default", 0)
         kwargs.setdefault("editable", False)
         super().__init__(*args, **kwargs)
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        if add:
+            setattr(model_instance, self.attname, 0)
+            return 0
+        return super().pre_save(model_instance, add)
 
 
 class TenantModel(models.Model):

@@ -4,14 +4,16 @@ Installing from ``post_migrate`` (rather than one migration per model) means a m
 gets its policy by subclassing ``TenantModel``; nobody has to remember a migration step.
 The work is idempotent and only touches tables that lack the policy or trigger.
 
-Version trigger: every insert takes the next value of its tenant's sequence,
+Version trigger: every write takes the next value of its tenant's sequence,
 ``youtility_sync_version_t<tenant id>`` (core migration 0006; one per tenant, so a
-version says nothing about how much other tenants write); every update too, unless the
-statement itself set a greater one (``version = nextval(<the tenant's sequence>)``, what
-set-based writers such as the auto-close run do, naming it with ``version_sequence``):
-the trigger's WHEN clause then skips the PL/pgSQL call, a few microseconds a row. A stale
-or unchanged version in an UPDATE (an ORM save) still gets a fresh one. Versions are
-strictly increasing per tenant and database, with gaps (a rolled-back write uses one up).
+version says nothing about how much other tenants write), unless the statement took it
+itself: set-based writers (job planning and auto-close) write ``version =
+nextval(<the tenant's sequence>)``, named once with ``version_sequence``, and the
+triggers' WHEN clauses (an insert with a version above 0, an update that raised it) then
+skip the PL/pgSQL call, a few microseconds a row. The ORM always inserts 0
+(``SyncVersionField``), and a stale or unchanged version in an UPDATE (an ORM save) still
+gets a fresh one. Versions are strictly increasing per tenant and database, with gaps (a
+rolled-back write uses one up).
 
 Policy: a row is visible and writable when its ``tenant_id`` equals the session setting
 ``youtility.tenant_id``, or when ``youtility.system`` is ``on`` (``system_context``).
@@ -67,14 +69,15 @@ def install_row_level_security(using: str = "default", **_: Any) -> list[str]:
             cursor.execute(
                 "SELECT c.relrowsecurity, c.relforcerowsecurity, "
                 "EXISTS(SELECT 1 FROM pg_policies p WHERE p.tablename = c.relname AND p.policyname = %s), "
+                "EXISTS(SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = %s AND t.tgqual IS NOT NULL), "
                 "EXISTS(SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = %s) "
                 "FROM pg_class c WHERE c.oid = to_regclass(%s)",
-                [POLICY_NAME, f"{table}_version_update", table],
+                [POLICY_NAME, f"{table}_version", f"{table}_version_update", table],
             )
             row = cursor.fetchone()
             if row is None:
                 continue
-            enabled, forced, has_policy, has_trigger = row
+            enabled, forced, has_policy, has_insert_trigger, has_update_trigger = row
             quoted = connection.ops.quote_name(table)
             if not enabled:
                 cursor.execute(f"ALTER TABLE {quoted} ENABLE ROW LEVEL SECURITY")
@@ -82,19 +85,21 @@ def install_row_level_security(using: str = "default", **_: Any) -> list[str]:
                 cursor.execute(f"ALTER TABLE {quoted} FORCE ROW LEVEL SECURITY")
             if not has_policy:
                 cursor.execute(f"CREATE POLICY {POLICY_NAME} ON {quoted} USING {POLICY_EXPR} WITH CHECK {POLICY_EXPR}")
-            if not has_trigger:
-                # Replaces the single INSERT OR UPDATE trigger of earlier installs.
+            if not has_insert_trigger:
+                # Replaces the unconditional insert trigger (or the single INSERT OR UPDATE
+                # trigger) of earlier installs.
                 on_insert = connection.ops.quote_name(f"{table}_version")
-                on_update = connection.ops.quote_name(f"{table}_version_update")
                 cursor.execute(f"DROP TRIGGER IF EXISTS {on_insert} ON {quoted}")
                 cursor.execute(
-                    f"CREATE TRIGGER {on_insert} BEFORE INSERT ON {quoted} "
-                    "FOR EACH ROW EXECUTE FUNCTION youtility_bump_version()"
+                    f"CREATE TRIGGER {on_insert} BEFORE INSERT ON {quoted} FOR EACH ROW "
+                    "WHEN (NEW.version <= 0) EXECUTE FUNCTION youtility_bump_version()"
                 )
+            if not has_update_trigger:
+                on_update = connection.ops.quote_name(f"{table}_version_update")
                 cursor.execute(
                     f"CREATE TRIGGER {on_update} BEFORE UPDATE ON {quoted} FOR EACH ROW "
                     f"WHEN (NEW.version <= OLD.version) EXECUTE FUNCTION youtility_bump_version()"
                 )
-            if not (enabled and forced and has_policy and has_trigger):
+            if not (enabled and forced and has_policy and has_insert_trigger and has_update_trigger):
                 changed.append(table)
     return changed

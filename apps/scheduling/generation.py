@@ -18,6 +18,8 @@ the stops (occurrence + offset) and the PPM reminders; another moves ``generated
 A job that already exists (a re-run, a concurrent worker) is skipped with its stops and
 reminders, so each is created once. No model instance is built for a generated job, and
 the change log gets one summary per chunk (``record_bulk``), never one entry per job.
+The rows take their sync versions from the tenant's sequence in the statement itself, so
+the per-row version trigger stands aside (``apps.core.rls``).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from apps.assets.models import Asset
 from apps.audit.models import BULK_IDS
 from apps.audit.services import Action, record_bulk
 from apps.core import tenancy
+from apps.core.rls import version_sequence
 from apps.sites.models import SiteGroupMember
 from apps.tenants.models import Tenant
 
@@ -378,7 +381,8 @@ _JOB_COLUMNS = (
 )
 
 _STOP_SELECT = (
-    "SELECT %(tenant)s, gen_random_uuid(), now(), now(), 0, p.schedule_id, p.occurrence_at, t.seq, p.id, 'STOP', "
+    "SELECT %(tenant)s, gen_random_uuid(), now(), now(), nextval(%(version_sequence)s::regclass), p.schedule_id, "
+    "p.occurrence_at, t.seq, p.id, 'STOP', "
     "'SCHEDULED', t.title, t.site_id, t.asset_id, t.checklist_version_id, p.assignee_person_id, "
     "p.assignee_team_id, p.priority, p.scan_type, p.occurrence_at + t.start, t.duration_minutes, "
     "p.occurrence_at + t.expires, 'ASSIGNED', false, false, '', false FROM parents AS p "
@@ -390,7 +394,8 @@ _STOP_SELECT = (
 _INSERT_SQL = f"""
 WITH parents AS (
     INSERT INTO scheduling_job ({_JOB_COLUMNS})
-    SELECT %(tenant)s, gen_random_uuid(), now(), now(), 0, o.schedule_id, o.occurrence_at, 0, NULL, s.kind,
+    SELECT %(tenant)s, gen_random_uuid(), now(), now(), nextval(%(version_sequence)s::regclass), o.schedule_id,
+           o.occurrence_at, 0, NULL, s.kind,
            'SCHEDULED', s.title, COALESCE(o.site_id, s.site_id), s.asset_id, s.checklist_version_id,
            s.assignee_person_id, s.assignee_team_id, s.priority, s.scan_type, o.occurrence_at,
            s.duration_minutes, o.occurrence_at + s.expires, 'ASSIGNED', false, false, '', false
@@ -409,7 +414,8 @@ WITH parents AS (
 ), reminders AS (
     INSERT INTO scheduling_reminder (tenant_id, uuid, created_at, modified_at, version, job_id, offset_minutes,
                                      remind_at, status, sent_at, recipients, error)
-    SELECT %(tenant)s, gen_random_uuid(), now(), now(), 0, p.id, r.offset_minutes,
+    SELECT %(tenant)s, gen_random_uuid(), now(), now(), nextval(%(version_sequence)s::regclass), p.id,
+           r.offset_minutes,
            p.occurrence_at - make_interval(mins => r.offset_minutes),
            CASE WHEN p.occurrence_at - make_interval(mins => r.offset_minutes) < %(now)s
                 THEN 'SKIPPED' ELSE 'PENDING' END,
@@ -532,7 +538,13 @@ class _Batch:
                     with raw.copy(f"COPY {name} FROM STDIN") as copy:
                         for row in rows:
                             copy.write_row(row)
-            cursor.execute(_INSERT_SQL, {"tenant": self.tenant_id, "now": self.now, "ids": BULK_IDS})
+            params = {
+                "tenant": self.tenant_id,
+                "now": self.now,
+                "ids": BULK_IDS,
+                "version_sequence": version_sequence(self.tenant_id, using=connection.alias),
+            }
+            cursor.execute(_INSERT_SQL, params)
             parents, stops, _, ids = cursor.fetchone()
         return int(parents) + int(stops), list(ids)
 

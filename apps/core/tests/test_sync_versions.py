@@ -7,6 +7,7 @@ in whichever database the tenant's rows live. What another tenant writes never m
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -165,3 +166,39 @@ def test_the_migration_starts_existing_tenants_above_every_version_handed_out(as
         frozen = cursor.fetchone()[0]
     # The global sequence gave each existing tenant its start, then stopped moving.
     assert frozen == handed_out + Tenant.objects.count()
+
+
+def test_only_a_version_taken_from_the_tenants_sequence_passes_the_insert_trigger(tenant_a: Tenant) -> None:
+    """Set-based writers put ``nextval`` of the tenant's sequence in the row and the
+    trigger stands aside; every other insert (the ORM's, a copy of a saved row, raw SQL
+    with 0) gets the next version from the trigger."""
+    with tenant_context(tenant_a):
+        role = Role.objects.create(code="night", name="Night")
+        copy = Role.objects.get(pk=role.pk)
+        copy.pk, copy.code, copy.uuid = None, "night-2", uuid.uuid4()
+        copy.save()  # carries the original's version into the insert: the ORM sends 0
+        assert (role.version, copy.version) == (role.version, role.version + 1)
+        with connections["default"].cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO people_role (tenant_id, uuid, created_at, modified_at, version, code, name, capabilities) "
+                "VALUES (%s, gen_random_uuid(), now(), now(), 0, 'raw', 'Raw', '{}'), "
+                "(%s, gen_random_uuid(), now(), now(), nextval(%s::regclass), 'set', 'Set', '{}') RETURNING version",
+                [tenant_a.pk, tenant_a.pk, version_sequence(tenant_a.pk)],
+            )
+            assert [row[0] for row in cursor.fetchall()] == [role.version + 2, role.version + 3]
+    assert last_value(tenant_a.pk) == role.version + 3
+
+
+def test_every_tenant_table_skips_the_trigger_only_for_a_version_set_by_the_statement(db: Any) -> None:
+    from apps.core.rls import tenant_tables
+
+    with connections["default"].cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, t.tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE t.tgname IN (c.relname || '_version', c.relname || '_version_update')"
+        )
+        found = {(table, name): definition for table, name, definition in cursor.fetchall()}
+    for table in tenant_tables():
+        assert "BEFORE INSERT" in found[(table, f"{table}_version")]
+        assert "WHEN ((new.version <= 0))" in found[(table, f"{table}_version")]
+        assert "WHEN ((new.version <= old.version))" in found[(table, f"{table}_version_update")]
