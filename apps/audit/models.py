@@ -47,6 +47,7 @@ class ChangeLog(TenantModel):
     """
 
     changelog = False  # the log does not log itself
+    sync_versioned = False  # never synced to a device; its version stays 0
 
     time = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(

@@ -195,6 +195,10 @@ class TenantModel(models.Model):
     #: Foreign keys (or generic foreign keys), first one set wins, whose object's history
     #: also shows this row's changes: a role assignment shows in its person's history.
     changelog_related: ClassVar[tuple[str, ...]] = ()
+    #: Whether the version trigger stamps this model's rows from the tenant's sequence. A
+    #: table no device syncs (the change log) says False: its writes would otherwise spend
+    #: the tenant's versions, and move every sync cursor, for rows nobody pulls.
+    sync_versioned: ClassVar[bool] = True
 
     class Meta:
         abstract = True

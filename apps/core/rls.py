@@ -57,6 +57,15 @@ def tenant_tables() -> list[str]:
     )
 
 
+def versioned_tables() -> list[str]:
+    """Tenant tables whose rows carry a sync version (``TenantModel.sync_versioned``)."""
+    return sorted(
+        model._meta.db_table
+        for model in apps.get_models()
+        if issubclass(model, TenantModel) and not model._meta.proxy and model._meta.managed and model.sync_versioned
+    )
+
+
 def install_row_level_security(using: str = "default", **_: Any) -> list[str]:
     """Enable and force RLS, create the policy and the version trigger where missing."""
     connection = connections[using]
@@ -65,6 +74,7 @@ def install_row_level_security(using: str = "default", **_: Any) -> list[str]:
         cursor.execute("SELECT to_regprocedure('youtility_bump_version()') IS NOT NULL")
         if not cursor.fetchone()[0]:
             return changed  # core migrations have not run on this database yet
+        versioned = set(versioned_tables())
         for table in tenant_tables():
             cursor.execute(
                 "SELECT c.relrowsecurity, c.relforcerowsecurity, "
@@ -79,6 +89,11 @@ def install_row_level_security(using: str = "default", **_: Any) -> list[str]:
                 continue
             enabled, forced, has_policy, has_insert_trigger, has_update_trigger = row
             quoted = connection.ops.quote_name(table)
+            if table not in versioned:
+                # Not synced: no version triggers (dropped if an earlier install made them).
+                for name in (f"{table}_version", f"{table}_version_update"):
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {connection.ops.quote_name(name)} ON {quoted}")
+                has_insert_trigger = has_update_trigger = True
             if not enabled:
                 cursor.execute(f"ALTER TABLE {quoted} ENABLE ROW LEVEL SECURITY")
             if not forced:

@@ -190,7 +190,7 @@ def test_only_a_version_taken_from_the_tenants_sequence_passes_the_insert_trigge
 
 
 def test_every_tenant_table_skips_the_trigger_only_for_a_version_set_by_the_statement(db: Any) -> None:
-    from apps.core.rls import tenant_tables
+    from apps.core.rls import versioned_tables
 
     with connections["default"].cursor() as cursor:
         cursor.execute(
@@ -198,7 +198,7 @@ def test_every_tenant_table_skips_the_trigger_only_for_a_version_set_by_the_stat
             "WHERE t.tgname IN (c.relname || '_version', c.relname || '_version_update')"
         )
         found = {(table, name): definition for table, name, definition in cursor.fetchall()}
-    for table in tenant_tables():
+    for table in versioned_tables():
         assert "BEFORE INSERT" in found[(table, f"{table}_version")]
         assert "WHEN ((new.version <= 0))" in found[(table, f"{table}_version")]
         assert "WHEN ((new.version <= old.version))" in found[(table, f"{table}_version_update")]
