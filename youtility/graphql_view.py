@@ -22,6 +22,7 @@ from typing import Any
 
 import structlog
 from django.conf import settings
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.decorators import method_decorator
@@ -29,9 +30,11 @@ from django.views.decorators.csrf import csrf_exempt
 from graphene_django.views import GraphQLView, HttpError
 from graphql import ExecutionResult, GraphQLError, specified_rules
 
+from apps.core import cleaning
 from apps.core.context import current_request_id
-from apps.core.errors import DomainError, statement_cancelled
+from apps.core.errors import DomainError, refused_by_database, statement_cancelled
 from apps.core.graphql_limits import (
+    CleanStringLiterals,
     ExecutionDeadlineExceeded,
     IntrospectionDisabled,
     cost_limit_validator,
@@ -57,9 +60,20 @@ def _errors(message: str, code: str, status: int, **details: Any) -> HttpRespons
 class RequestError(HttpError):
     """A request the endpoint cannot read (bad JSON, wrong parameter types): HTTP 400 with a code."""
 
-    def __init__(self, message: str, code: str, status: int = 400) -> None:
+    def __init__(self, message: str, code: str, status: int = 400, details: dict[str, Any] | None = None) -> None:
         super().__init__(HttpResponse(status=status), message)
         self.code = code
+        self.details = details or {}
+
+
+def _decode(text: bytes, malformed_message: str) -> Any:
+    """JSON from the client through ``apps.core.cleaning.loads``, its refusals as ``RequestError``."""
+    try:
+        return cleaning.loads(text)
+    except cleaning.MalformedJSON as exc:
+        raise RequestError(malformed_message, "malformed_json") from exc
+    except DomainError as exc:
+        raise RequestError(exc.message, exc.code, exc.status, exc.details) from exc
 
 
 def _noop_view(request: HttpRequest) -> HttpResponse:
@@ -73,6 +87,7 @@ def _validation_rules(max_cost: int, variables: Any) -> tuple:
         *specified_rules,
         depth_limit_validator(settings.GRAPHQL_MAX_DEPTH),
         field_count_limit_validator(settings.GRAPHQL_MAX_FIELDS),
+        CleanStringLiterals,
         cost_limit_validator(max_cost, variables),
     ]
     if not settings.GRAPHQL_INTROSPECTION:
@@ -163,20 +178,33 @@ class YoutilityGraphQLView(GraphQLView):
         return super().dispatch(request, *args, **kwargs)
 
     def parse_body(self, request: HttpRequest) -> Any:
-        if self.get_content_type(request) != "application/json":
+        content_type = self.get_content_type(request)
+        if content_type == "application/graphql":
+            try:
+                return {"query": request.body.decode("utf-8")}
+            except UnicodeDecodeError as exc:
+                raise RequestError("The query is not UTF-8 text.", "malformed_request") from exc
+        if content_type != "application/json":
             return super().parse_body(request)
-        try:
-            data = json.loads(request.body)
-        except (ValueError, RecursionError) as exc:
-            # ValueError covers bad UTF-8 too; RecursionError is JSON nested too deeply to decode.
-            raise RequestError("The request body is not valid JSON.", "malformed_json") from exc
+        # The project's decoder: the query, the operation name and every variable are
+        # refused here if they hold NUL or a lone surrogate, or nest too deeply.
+        data = _decode(request.body, "The request body is not valid JSON.")
         if not isinstance(data, dict):
             raise RequestError("The request body must be a JSON object with a 'query'.", "malformed_request")
         return data
 
     @staticmethod
     def get_graphql_params(request: HttpRequest, data: Any) -> tuple[Any, Any, Any, Any]:
-        query, variables, operation_name, id_ = GraphQLView.get_graphql_params(request, data)
+        # graphene-django's reading of the parameters, but variables sent as JSON text (a
+        # GET, or a form) go through the same decoder as a JSON body.
+        query = request.GET.get("query") or data.get("query")
+        variables = request.GET.get("variables") or data.get("variables")
+        if isinstance(variables, str) and variables:
+            variables = _decode(variables.encode("utf-8", "surrogatepass"), "Variables are invalid JSON.")
+        operation_name = request.GET.get("operationName") or data.get("operationName")
+        if operation_name == "null":
+            operation_name = None
+        id_ = request.GET.get("id") or data.get("id")
         if query is not None and not isinstance(query, str):
             raise RequestError("'query' must be a string.", "malformed_request")
         if variables is not None and not isinstance(variables, dict):
@@ -189,7 +217,10 @@ class YoutilityGraphQLView(GraphQLView):
     def format_error(error: Any) -> dict[str, Any]:
         if isinstance(error, HttpError):
             code = getattr(error, "code", None) or _HTTP_ERROR_CODES.get(error.response.status_code, "bad_request")
-            return {"message": error.message, "extensions": {"code": code}}
+            extensions: dict[str, Any] = {"code": code}
+            if getattr(error, "details", None):
+                extensions["details"] = error.details
+            return {"message": error.message, "extensions": extensions}
         if not isinstance(error, GraphQLError):
             return _internal_error(error)
         original = error.original_error
@@ -203,6 +234,9 @@ class YoutilityGraphQLView(GraphQLView):
         if cancelled is not None:
             log.warning("db.statement_cancelled", path=error.path)
             original = cancelled
+        if isinstance(original, DataError):
+            # A value the database refused: a validation gap, logged so it gets closed.
+            original = refused_by_database(original)
         if isinstance(original, DomainError):
             formatted = dict(error.formatted)
             formatted["message"] = original.message

@@ -2,16 +2,18 @@
 
 import django_filters
 
+from apps.core.filters import IdFilter
+
 from .models import Asset
 
 
 class AssetFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=Asset.Kind.choices)
-    site = django_filters.NumberFilter(field_name="site_id")
-    area = django_filters.NumberFilter(field_name="area_id")
-    parent = django_filters.NumberFilter(field_name="parent_id")
+    site = IdFilter(field_name="site_id")
+    area = IdFilter(field_name="area_id")
+    parent = IdFilter(field_name="parent_id")
     status = django_filters.MultipleChoiceFilter(choices=Asset.Status.choices)
-    asset_class = django_filters.NumberFilter(field_name="asset_class_id")
+    asset_class = IdFilter(field_name="asset_class_id")
     tag = django_filters.CharFilter(lookup_expr="exact")
     code = django_filters.CharFilter(lookup_expr="iexact")
     name = django_filters.CharFilter(lookup_expr="icontains")

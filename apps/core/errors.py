@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import structlog
 from django.db import OperationalError
+
+log = structlog.get_logger(__name__)
 
 #: Field-level error codes specific enough to be the whole response's code (geometry
 #: errors, for example): when a validation error carries one, the API answers with it
@@ -91,3 +94,30 @@ def statement_cancelled(exc: BaseException) -> QueryTimeout | None:
     if isinstance(exc, OperationalError) and getattr(exc.__cause__, "sqlstate", None) == QUERY_CANCELED:
         return QueryTimeout()
     return None
+# SQLSTATEs of class 22 (data exception) that mean "too large, too small, too long".
+_OUT_OF_RANGE_STATES = frozenset(
+    {
+        "22001",  # string_data_right_truncation
+        "22003",  # numeric_value_out_of_range
+        "22008",  # datetime_field_overflow
+        "22009",  # invalid_time_zone_displacement_value
+        "22015",  # interval_field_overflow
+    }
+)
+
+
+def refused_by_database(exc: Exception) -> DomainError:
+    """The last resort for a ``django.db.DataError``: a value validation let through and
+    PostgreSQL refused (a number beyond bigint, a date it cannot store, text it cannot
+    encode). The client gets a 400 (``value_out_of_range`` or ``invalid_value``), never
+    the SQL; the server logs a warning, because each one is a validation gap to close.
+
+    The request's id is on the log line (structlog's context), so the report a client
+    quotes leads here.
+    """
+    cause = exc.__cause__
+    state = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+    log.warning("db.value_refused", sqlstate=state, error=type(cause or exc).__name__)
+    if state in _OUT_OF_RANGE_STATES:
+        return DomainError("A value is outside the range the server can store.", code="value_out_of_range")
+    return DomainError("A value cannot be stored as given.", code="invalid_value")

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, Point, Polygon
 
+from apps.core import cleaning
 from apps.core.errors import SPECIFIC_FIELD_CODES, DomainError
 
 SRID = 4326
@@ -63,10 +64,14 @@ def _check_crs(value: dict[str, Any]) -> None:
 def parse_geojson(value: Any, geom_type: str) -> Point | Polygon:
     """Parse a GeoJSON ``Point`` or ``Polygon`` into a GEOS geometry with SRID 4326."""
     if isinstance(value, str):
+        # GeoJSON typed into a spreadsheet cell or a form field: the project's decoder,
+        # so a fence nested thousands of levels deep is refused before it is parsed.
         try:
-            value = json.loads(value)
-        except ValueError as exc:
+            value = cleaning.loads(value)
+        except cleaning.MalformedJSON as exc:
             raise GeometryError("The geometry is not valid JSON.", code="invalid_geojson") from exc
+        except DomainError as exc:
+            raise GeometryError(exc.message, code=exc.code, details=exc.details) from exc
     if not isinstance(value, dict) or "type" not in value or "coordinates" not in value:
         raise GeometryError('Send GeoJSON: {"type": ..., "coordinates": [...]}.', code="invalid_geojson")
     if value["type"] != geom_type:

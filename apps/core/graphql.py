@@ -11,6 +11,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import graphene
@@ -23,6 +24,9 @@ from graphql import (
     InlineFragmentNode,
     SelectionSetNode,
 )
+
+from apps.core.bounds import check_date
+from apps.core.errors import SPECIFIC_FIELD_CODES
 
 
 def require_user(info: Any) -> Any:
@@ -56,14 +60,16 @@ def _plain(value: Any) -> Any:
 
 def filtered(filterset_class: Any, queryset: Any, arguments: dict[str, Any]) -> Any:
     """``queryset`` narrowed by the app's filterset (the one REST uses) from the given
-    arguments (None: not given); an invalid one is ``invalid_filter`` with its field errors."""
+    arguments (None: not given); an invalid one is ``invalid_filter`` with its field errors
+    (or the field's own code when it is one of ``SPECIFIC_FIELD_CODES``)."""
     data = {key: _plain(value) for key, value in arguments.items() if value is not None}
     filterset = filterset_class(data=data, queryset=queryset)
     if not filterset.is_valid():
-        raise GraphQLError(
-            "The filter is not valid.",
-            extensions={"code": "invalid_filter", "details": filterset.errors.get_json_data()},
-        )
+        details = filterset.errors.get_json_data()
+        # A value outside the supported range says so, as it does over REST.
+        codes = [error["code"] for errors in details.values() for error in errors]
+        code = next((code for code in codes if code in SPECIFIC_FIELD_CODES), "invalid_filter")
+        raise GraphQLError("The filter is not valid.", extensions={"code": code, "details": details})
     return filterset.qs
 
 
@@ -155,3 +161,30 @@ def list_sizes(schema: GraphQLSchema) -> dict[tuple[str, str], ListSize]:
                     sizes[(type_name, getattr(field, "name", None) or to_camel_case(attribute))] = size
         _SIZES[schema] = sizes
     return sizes
+class ArgumentBounds:
+    """Graphene middleware: refuse a date or date-time argument (at any depth of an input
+    object) outside the supported range of ``apps.core.bounds``, before the resolver runs.
+
+    GraphQL's ``Date`` and ``DateTime`` accept whatever Python can hold (9999-12-31, an
+    offset of -17:17), which services and PostgreSQL cannot; REST refuses the same values
+    in its fields and filters (``value_out_of_range``).
+    """
+
+    def resolve(self, next_: Any, root: Any, info: Any, **args: Any) -> Any:
+        if args:
+            _check_dates(args)
+        return next_(root, info, **args)
+
+
+def _check_dates(arguments: dict[str, Any]) -> None:
+    # Resolvers see Python names; the client is told the schema's (``input.validFrom``).
+    pending: list[tuple[str, Any]] = [(to_camel_case(name), value) for name, value in arguments.items()]
+    while pending:
+        name, value = pending.pop()
+        if isinstance(value, date):
+            check_date(value, argument=name)
+        elif isinstance(value, dict):
+            # dict.items: an input object may have a field named ``items`` (a checklist section).
+            pending.extend((f"{name}.{to_camel_case(key)}", item) for key, item in dict.items(value))
+        elif isinstance(value, list | tuple):
+            pending.extend((f"{name}[{index}]", item) for index, item in enumerate(value))

@@ -8,7 +8,10 @@
   a budget per request (``query_too_expensive``), and page sizes outside a list field's
   declared range (``invalid_page``);
 - introspection: ``__schema`` and ``__type`` are refused when it is off
-  (``introspection_disabled``).
+  (``introspection_disabled``);
+- string literals: one holding NUL or a lone surrogate is refused before anything runs
+  (``invalid_characters``), as ``apps.core.cleaning`` refuses them in variables and
+  every other input.
 
 Execution itself is bounded in time by ``deadline_execution_context`` (``query_timeout``),
 the backstop for what a cost figure cannot foresee (rows that are slow to build, a list
@@ -38,6 +41,7 @@ from graphql import (
 )
 from graphql.execution import ExecutionContext
 from graphql.language import (
+    ArgumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -47,12 +51,14 @@ from graphql.language import (
     OperationDefinitionNode,
     SelectionNode,
     SelectionSetNode,
+    StringValueNode,
     VariableNode,
 )
 from graphql.pyutils import Path, Undefined
 from graphql.utilities import TypeInfo
 from graphql.validation import ValidationContext, ValidationRule
 
+from apps.core import cleaning
 from apps.core.graphql import ListSize, list_sizes
 
 # The only introspection entry points; ``__typename`` is a meta field that clients such
@@ -487,3 +493,27 @@ def deadline_execution_context(seconds: float) -> type[ExecutionContext]:
             return super().execute_field(parent_type, source, field_nodes, path)
 
     return DeadlineExecutionContext
+class CleanStringLiterals(ValidationRule):
+    """Refuse a string literal (an argument, a default value, a string inside an object or
+    list literal) holding NUL or a lone surrogate, which PostgreSQL cannot store.
+
+    Variables are checked by the decoder the request body goes through; this rule covers
+    what is written into the query text itself. ``details.argument`` names the argument
+    the literal belongs to, when there is one.
+    """
+
+    def enter_string_value(self, node: StringValueNode, _key: Any, parent: Any, _path: Any, ancestors: Any) -> None:
+        character = cleaning.bad_character(node.value)
+        if character is None:
+            return
+        arguments = [ancestor for ancestor in [*ancestors, parent] if isinstance(ancestor, ArgumentNode)]
+        details: dict[str, Any] = {"character": cleaning.character_name(character)}
+        if arguments:
+            details["argument"] = arguments[-1].name.value
+        self.report_error(
+            GraphQLError(
+                cleaning.InvalidCharacters.message,
+                node,
+                extensions={"code": cleaning.InvalidCharacters.code, "details": details},
+            )
+        )

@@ -1,4 +1,5 @@
-"""Request plumbing: correlation id, metrics, body-size limit, API errors without tracebacks."""
+"""Request plumbing: correlation id, metrics, body-size limit, clean query strings and
+forms, API errors without tracebacks."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from collections.abc import Callable
 
 import structlog
 from django.conf import settings
+from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse
 
-from .api.errors import error_response, internal_error_response
+from . import cleaning
+from .api.errors import error_response, graphql_error_response, internal_error_response
 from .context import clean_request_id
-from .errors import statement_cancelled
+from .errors import DomainError, statement_cancelled
 from .metrics import HTTP_LATENCY, HTTP_REQUESTS, method_label, route_label, status_label
 
 log = structlog.get_logger("youtility.http")
@@ -89,6 +92,46 @@ class BodySizeLimitMiddleware:
         if size > limit:
             return error_response("payload_too_large", "The request body is too large.", 413, {"max_bytes": limit})
         return self.get_response(request)
+
+
+class CleanInputMiddleware:
+    """Refuse a URL path, query string or url-encoded form holding NUL or a lone surrogate,
+    on every path, before any view runs (``?q=%00`` reached SQL and failed there).
+
+    API paths answer 400 ``invalid_characters`` in the error shape (GraphQL's on
+    ``/graphql/``); other paths (console, admin) get the project's 400 page. JSON bodies are cleaned by their parsers
+    (``apps.core.cleaning.loads``) and multipart forms by ``CleanMultiPartParser``: reading
+    a multipart body here would consume the upload before the view's own limits apply.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            self.check(request)
+        except DomainError as exc:
+            if request.path.startswith("/graphql"):
+                return graphql_error_response(exc.code, exc.message, exc.status, exc.details)
+            if not is_api_path(request.path):
+                raise BadRequest(exc.message) from exc
+            return error_response(exc.code, exc.message, exc.status, exc.details)
+        return self.get_response(request)
+
+    @staticmethod
+    def check(request: HttpRequest) -> None:
+        cleaning.check_text(request.path, **{"in": "path"})
+        sources = [("query", request.GET)]
+        if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+            try:
+                sources.append(("form", request.POST))
+            except (RequestDataTooBig, TooManyFieldsSent):
+                pass  # unread, so the view meets the same error and answers it as it does today
+        for where, params in sources:
+            for name, values in params.lists():
+                cleaning.check_text(name, **{"in": where})
+                for value in values:
+                    cleaning.check_text(value, **{"in": where, "name": name})
 
 
 class ApiErrorMiddleware:

@@ -29,7 +29,7 @@ from django.db import transaction
 from django.http.request import validate_host
 from django.utils.http import is_same_domain
 
-from . import context, tenancy
+from . import cleaning, context, tenancy
 from .errors import DomainError, PermissionDenied
 
 log = structlog.get_logger(__name__)
@@ -192,14 +192,19 @@ class TenantConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
         # The base class raises on binary frames and malformed JSON, which would drop
-        # the connection with a traceback; a bad frame gets an error reply instead.
+        # the connection with a traceback (1011); a bad frame gets an error reply instead
+        # and the socket stays open. Frames are decoded like every JSON body
+        # (``apps.core.cleaning``): too deep, NUL or a lone surrogate is refused with its code.
         if text_data is None:
             await self.send_json({"type": "error", "code": "unsupported_message"})
             return
         try:
-            content = await self.decode_json(text_data)
-        except ValueError:
+            content = cleaning.loads(text_data)
+        except cleaning.MalformedJSON:
             await self.send_json({"type": "error", "code": "invalid_json"})
+            return
+        except DomainError as exc:
+            await self.send_json({"type": "error", "code": exc.code, "message": exc.message, "details": exc.details})
             return
         await self.receive_json(content, **kwargs)
 

@@ -7,25 +7,25 @@ from typing import Any
 import django_filters
 from django.db.models import Q, QuerySet
 
+from apps.core.filters import DateTimeFilter, IdFilter, IntegerFilter
+
 from .models import EscalationRule, Priority, SlaPolicy, Status, Ticket
 
 
 class TicketFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Status.choices, help_text="One or more statuses.")
-    site = django_filters.NumberFilter(field_name="site_id")
-    category = django_filters.NumberFilter(field_name="category_id")
+    site = IdFilter(field_name="site_id")
+    category = IdFilter(field_name="category_id")
     priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, help_text="One or more priorities.")
     source = django_filters.ChoiceFilter(choices=Ticket.Source.choices)
-    assignee_person = django_filters.NumberFilter(field_name="assignee_person_id")
-    assignee_team = django_filters.NumberFilter(field_name="assignee_team_id")
-    raised_by = django_filters.NumberFilter(field_name="raised_by_id")
-    escalation_level = django_filters.NumberFilter()
-    created_from = django_filters.IsoDateTimeFilter(
+    assignee_person = IdFilter(field_name="assignee_person_id")
+    assignee_team = IdFilter(field_name="assignee_team_id")
+    raised_by = IdFilter(field_name="raised_by_id")
+    escalation_level = IntegerFilter()
+    created_from = DateTimeFilter(
         field_name="created_at", lookup_expr="gte", help_text="Created at or after (ISO 8601)."
     )
-    created_to = django_filters.IsoDateTimeFilter(
-        field_name="created_at", lookup_expr="lt", help_text="Created before (ISO 8601)."
-    )
+    created_to = DateTimeFilter(field_name="created_at", lookup_expr="lt", help_text="Created before (ISO 8601).")
     number = django_filters.CharFilter(method="filter_number", help_text="NORTH#12, or 12 for that number at any site.")
     sla_breached = django_filters.BooleanFilter(method="filter_sla_breached")
 
@@ -58,9 +58,9 @@ class TicketFilterSet(django_filters.FilterSet):
 
 
 class EscalationRuleFilterSet(django_filters.FilterSet):
-    category = django_filters.NumberFilter(field_name="category_id")
+    category = IdFilter(field_name="category_id")
     default = django_filters.BooleanFilter(field_name="category", lookup_expr="isnull", help_text="The default matrix.")
-    level = django_filters.NumberFilter()
+    level = IntegerFilter()
     is_active = django_filters.BooleanFilter()
 
     class Meta:
@@ -69,7 +69,7 @@ class EscalationRuleFilterSet(django_filters.FilterSet):
 
 
 class SlaPolicyFilterSet(django_filters.FilterSet):
-    category = django_filters.NumberFilter(field_name="category_id")
+    category = IdFilter(field_name="category_id")
     default = django_filters.BooleanFilter(field_name="category", lookup_expr="isnull", help_text="Default policies.")
     priority = django_filters.ChoiceFilter(choices=Priority.choices)
 

@@ -7,20 +7,22 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 
+from apps.core.filters import DateTimeFilter, IdFilter
+
 from .models import Alert, MaintenanceWindow
 
 
 class AlertFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Alert.Status.choices, help_text="Repeat for several.")
     open = django_filters.BooleanFilter(method="filter_open", help_text="Only open (true) or only resolved (false).")
-    site = django_filters.NumberFilter(field_name="site_id")
+    site = IdFilter(field_name="site_id")
     type = django_filters.MultipleChoiceFilter(choices=Alert.Type.choices, help_text="Repeat for several.")
     severity = django_filters.MultipleChoiceFilter(choices=Alert.Severity.choices, help_text="Repeat for several.")
-    assigned_to = django_filters.NumberFilter(field_name="assigned_to_id")
-    created_after = django_filters.IsoDateTimeFilter(
+    assigned_to = IdFilter(field_name="assigned_to_id")
+    created_after = DateTimeFilter(
         field_name="first_seen_at", lookup_expr="gte", help_text="First raised at or after (ISO 8601)."
     )
-    created_before = django_filters.IsoDateTimeFilter(
+    created_before = DateTimeFilter(
         field_name="first_seen_at", lookup_expr="lt", help_text="First raised before (ISO 8601)."
     )
 
@@ -37,10 +39,10 @@ class AlertFilterSet(django_filters.FilterSet):
 
 
 class MaintenanceWindowFilterSet(django_filters.FilterSet):
-    site = django_filters.NumberFilter(field_name="site_id")
-    active_at = django_filters.IsoDateTimeFilter(method="filter_active_at", help_text="In force at this moment.")
-    ends_after = django_filters.IsoDateTimeFilter(field_name="ends_at", lookup_expr="gt")
-    starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+    site = IdFilter(field_name="site_id")
+    active_at = DateTimeFilter(method="filter_active_at", help_text="In force at this moment.")
+    ends_after = DateTimeFilter(field_name="ends_at", lookup_expr="gt")
+    starts_before = DateTimeFilter(field_name="starts_at", lookup_expr="lt")
 
     class Meta:
         model = MaintenanceWindow

@@ -2,6 +2,8 @@
 
 import django_filters
 
+from apps.core.filters import DateTimeFilter, IdFilter
+
 from .models import NotificationLog, Webhook, WebhookDelivery
 
 
@@ -26,10 +28,10 @@ class WebhookDeliveryFilterSet(django_filters.FilterSet):
 class NotificationLogFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=NotificationLog.Status.choices)
     event = django_filters.CharFilter(lookup_expr="exact")
-    person = django_filters.NumberFilter(field_name="person_id")
-    site = django_filters.NumberFilter(field_name="site_id")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    person = IdFilter(field_name="person_id")
+    site = IdFilter(field_name="site_id")
+    created_after = DateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = DateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = NotificationLog

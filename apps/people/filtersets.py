@@ -2,6 +2,8 @@ from typing import Any
 
 import django_filters
 
+from apps.core.filters import IdFilter
+
 from .models import Person, Team
 from .selectors import people_for
 
@@ -12,12 +14,12 @@ class PersonFilterSet(django_filters.FilterSet):
     code = django_filters.CharFilter(lookup_expr="iexact")
     role = django_filters.CharFilter(field_name="roles__code", distinct=True)
     is_active = django_filters.BooleanFilter()
-    home_site = django_filters.NumberFilter(field_name="home_site_id")
-    reports_to = django_filters.NumberFilter(field_name="reports_to_id")
-    department = django_filters.NumberFilter(field_name="department_id")
-    designation = django_filters.NumberFilter(field_name="designation_id")
-    client = django_filters.NumberFilter(field_name="client_id")
-    team = django_filters.NumberFilter(field_name="team_memberships__team_id", distinct=True)
+    home_site = IdFilter(field_name="home_site_id")
+    reports_to = IdFilter(field_name="reports_to_id")
+    department = IdFilter(field_name="department_id")
+    designation = IdFilter(field_name="designation_id")
+    client = IdFilter(field_name="client_id")
+    team = IdFilter(field_name="team_memberships__team_id", distinct=True)
 
     class Meta:
         model = Person
@@ -40,7 +42,7 @@ class TeamFilterSet(django_filters.FilterSet):
     code = django_filters.CharFilter(lookup_expr="iexact")
     name = django_filters.CharFilter(lookup_expr="icontains")
     is_active = django_filters.BooleanFilter()
-    person = django_filters.NumberFilter(method="filter_person", label="Teams of this person")
+    person = IdFilter(method="filter_person", label="Teams of this person")
 
     class Meta:
         model = Team

@@ -10,14 +10,16 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
+
+from apps.core.filters import IdFilter, check_bounds
 
 from .models import Job, Kind, Schedule
 
 
 class DateOrDateTimeField(forms.Field):
-    """An ISO 8601 date-time (naive: UTC) or a date, parsed to an aware datetime or a date."""
+    """An ISO 8601 date-time (naive: UTC) or a date, parsed to an aware datetime or a date,
+    within the supported range (``apps.core.bounds``)."""
 
     default_error_messages = {"invalid": "An ISO 8601 date (2026-03-04) or date-time (2026-03-04T06:00:00Z)."}
 
@@ -34,13 +36,13 @@ class DateOrDateTimeField(forms.Field):
         except ValueError:
             day = moment = None
         if day is not None:
-            return day
+            return check_bounds(day)
         if moment is not None:
-            return moment if timezone.is_aware(moment) else moment.replace(tzinfo=UTC)
+            return check_bounds(moment if timezone.is_aware(moment) else moment.replace(tzinfo=UTC))
         raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
 
 
-@extend_schema_field(OpenApiTypes.STR)
+@extend_schema_field({"oneOf": [{"type": "string", "format": "date-time"}, {"type": "string", "format": "date"}]})
 class PlanBoundFilter(django_filters.Filter):
     """A bound on ``plan_at``. A date means a UTC day: ``plan_after`` from its start,
     ``plan_before`` up to its end (the day included)."""
@@ -60,12 +62,12 @@ class PlanBoundFilter(django_filters.Filter):
 
 
 class ScheduleFilterSet(django_filters.FilterSet):
-    site = django_filters.NumberFilter(field_name="site_id")
-    site_group = django_filters.NumberFilter(field_name="site_group_id")
+    site = IdFilter(field_name="site_id")
+    site_group = IdFilter(field_name="site_group_id")
     kind = django_filters.MultipleChoiceFilter(choices=Kind.choices, help_text="Repeat for several.")
     is_active = django_filters.BooleanFilter()
-    assignee_person = django_filters.NumberFilter(field_name="assignee_person_id")
-    assignee_team = django_filters.NumberFilter(field_name="assignee_team_id")
+    assignee_person = IdFilter(field_name="assignee_person_id")
+    assignee_team = IdFilter(field_name="assignee_team_id")
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", help_text="Name contains (any case).")
 
     class Meta:
@@ -74,14 +76,14 @@ class ScheduleFilterSet(django_filters.FilterSet):
 
 
 class JobFilterSet(django_filters.FilterSet):
-    site = django_filters.NumberFilter(field_name="site_id")
+    site = IdFilter(field_name="site_id")
     status = django_filters.MultipleChoiceFilter(choices=Job.Status.choices, help_text="Repeat for several.")
     kind = django_filters.MultipleChoiceFilter(choices=Job.Kind.choices, help_text="Repeat for several.")
     origin = django_filters.MultipleChoiceFilter(choices=Job.Origin.choices, help_text="Repeat for several.")
-    assignee = django_filters.NumberFilter(field_name="assignee_person_id", help_text="Id of the assigned person.")
-    team = django_filters.NumberFilter(field_name="assignee_team_id", help_text="Id of the assigned team.")
-    schedule = django_filters.NumberFilter(field_name="schedule_id")
-    parent = django_filters.NumberFilter(field_name="parent_id", help_text="The stops of this tour.")
+    assignee = IdFilter(field_name="assignee_person_id", help_text="Id of the assigned person.")
+    team = IdFilter(field_name="assignee_team_id", help_text="Id of the assigned team.")
+    schedule = IdFilter(field_name="schedule_id")
+    parent = IdFilter(field_name="parent_id", help_text="The stops of this tour.")
     plan_after = PlanBoundFilter(
         help_text="Planned at or after: an ISO 8601 date-time, or a date (from its start, UTC)."
     )

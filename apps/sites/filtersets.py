@@ -2,6 +2,8 @@
 
 import django_filters
 
+from apps.core.filters import IdFilter
+
 from .models import Client, Location, Shift, Site, SiteAssignment, SiteGroup
 
 
@@ -18,10 +20,10 @@ class ClientFilterSet(django_filters.FilterSet):
 class SiteFilterSet(django_filters.FilterSet):
     code = django_filters.CharFilter(lookup_expr="iexact")
     name = django_filters.CharFilter(lookup_expr="icontains")
-    client = django_filters.NumberFilter(field_name="client_id")
+    client = IdFilter(field_name="client_id")
     is_active = django_filters.BooleanFilter()
-    site_group = django_filters.NumberFilter(field_name="group_memberships__group_id", distinct=True)
-    in_charge = django_filters.NumberFilter(field_name="in_charge_id")
+    site_group = IdFilter(field_name="group_memberships__group_id", distinct=True)
+    in_charge = IdFilter(field_name="in_charge_id")
 
     class Meta:
         model = Site
@@ -32,7 +34,7 @@ class SiteGroupFilterSet(django_filters.FilterSet):
     code = django_filters.CharFilter(lookup_expr="iexact")
     name = django_filters.CharFilter(lookup_expr="icontains")
     is_active = django_filters.BooleanFilter()
-    site = django_filters.NumberFilter(field_name="members__site_id", distinct=True)
+    site = IdFilter(field_name="members__site_id", distinct=True)
 
     class Meta:
         model = SiteGroup
@@ -40,9 +42,9 @@ class SiteGroupFilterSet(django_filters.FilterSet):
 
 
 class ShiftFilterSet(django_filters.FilterSet):
-    site = django_filters.NumberFilter(field_name="site_id")
+    site = IdFilter(field_name="site_id")
     name = django_filters.CharFilter(lookup_expr="icontains")
-    designation = django_filters.NumberFilter(field_name="designation_id")
+    designation = IdFilter(field_name="designation_id")
     is_active = django_filters.BooleanFilter()
 
     class Meta:
@@ -51,10 +53,10 @@ class ShiftFilterSet(django_filters.FilterSet):
 
 
 class LocationFilterSet(django_filters.FilterSet):
-    site = django_filters.NumberFilter(field_name="site_id")
+    site = IdFilter(field_name="site_id")
     code = django_filters.CharFilter(lookup_expr="iexact")
     name = django_filters.CharFilter(lookup_expr="icontains")
-    parent = django_filters.NumberFilter(field_name="parent_id")
+    parent = IdFilter(field_name="parent_id")
     is_active = django_filters.BooleanFilter()
 
     class Meta:
@@ -63,9 +65,9 @@ class LocationFilterSet(django_filters.FilterSet):
 
 
 class SiteAssignmentFilterSet(django_filters.FilterSet):
-    person = django_filters.NumberFilter(field_name="person_id")
-    site = django_filters.NumberFilter(field_name="site_id")
-    site_group = django_filters.NumberFilter(field_name="site_group_id")
+    person = IdFilter(field_name="person_id")
+    site = IdFilter(field_name="site_id")
+    site_group = IdFilter(field_name="site_group_id")
 
     class Meta:
         model = SiteAssignment

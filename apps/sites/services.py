@@ -29,6 +29,7 @@ from . import selectors
 from .models import Client, Location, Shift, Site, SiteAssignment, SiteGroup, SiteGroupMember
 
 UNSET: Any = object()
+_RANGE_CODES = {"max_value": "value_out_of_range", "min_value": "value_out_of_range"}
 
 
 class SiteDataError(DomainError):
@@ -83,7 +84,10 @@ def _save(instance: Model) -> None:
             exclude=["tenant", "location", "geofence"], validate_unique=False, validate_constraints=False
         )
     except ValidationError as exc:
-        codes = [error.code for errors in exc.error_dict.values() for error in errors]
+        # Django's own range codes become the project's one code for a value out of bounds.
+        codes = [
+            _RANGE_CODES.get(error.code or "", error.code) for errors in exc.error_dict.values() for error in errors
+        ]
         raise SiteDataError(
             "The data is not valid.",
             code=codes[0] if len(set(codes)) == 1 and codes[0] else "invalid",

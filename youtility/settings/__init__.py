@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "apps.core.middleware.RequestIdMiddleware",
     "apps.core.middleware.MetricsMiddleware",
     "apps.core.middleware.BodySizeLimitMiddleware",
+    "apps.core.middleware.CleanInputMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -266,7 +267,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["apps.core.api.parsers.CleanJSONParser"],
     "EXCEPTION_HANDLER": "apps.core.api.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
@@ -318,6 +319,8 @@ SPECTACULAR_SETTINGS = {
 GRAPHENE = {
     "SCHEMA": "youtility.schema.schema",
     "ATOMIC_MUTATIONS": True,
+    # Dates and date-times in arguments within the range REST accepts (apps.core.bounds).
+    "MIDDLEWARE": ["apps.core.graphql.ArgumentBounds"],
 }
 GRAPHQL_MAX_DEPTH = env_int("GRAPHQL_MAX_DEPTH", 8)
 GRAPHQL_MAX_FIELDS = env_int("GRAPHQL_MAX_FIELDS", 300)

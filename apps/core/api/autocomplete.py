@@ -16,6 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.core.api.pagination import MAX_PAGE, page_number
 from apps.core.search import search_page
 
 PAGE_SIZE = 20
@@ -50,7 +51,7 @@ class AutocompleteMixin:
     @extend_schema(
         parameters=[
             OpenApiParameter("q", OpenApiTypes.STR, description="Text to look for (any part, any case or accent)."),
-            OpenApiParameter("page", OpenApiTypes.INT, description="1-based page of 20 results."),
+            OpenApiParameter("page", OpenApiTypes.INT, description=f"1-based page of 20 results, at most {MAX_PAGE}."),
         ],
         responses={200: AUTOCOMPLETE_RESPONSE},
     )
@@ -63,10 +64,7 @@ class AutocompleteMixin:
         if self.autocomplete_related:
             queryset = queryset.select_related(*self.autocomplete_related)
         q = request.query_params.get("q", "").strip()
-        try:
-            page = max(1, int(request.query_params.get("page", "1")))
-        except ValueError:
-            page = 1
+        page = page_number(request.query_params.get("page"))
         start, order = (page - 1) * PAGE_SIZE, (*self.autocomplete_fields, "pk")
         if q:
             rows = search_page(queryset, self.autocomplete_fields, q, order_by=order, start=start, size=PAGE_SIZE + 1)

@@ -11,12 +11,13 @@ from typing import Any
 import structlog
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
+from django.db import DataError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
 
 from apps.core.context import current_request_id
-from apps.core.errors import SPECIFIC_FIELD_CODES, DomainError, statement_cancelled
+from apps.core.errors import SPECIFIC_FIELD_CODES, DomainError, refused_by_database, statement_cancelled
 
 log = structlog.get_logger(__name__)
 
@@ -47,6 +48,14 @@ def error_response(
     return response
 
 
+def graphql_error_response(code: str, message: str, status: int, details: dict[str, Any] | None = None) -> JsonResponse:
+    """A refusal on ``/graphql/`` before the GraphQL view runs, in GraphQL's error shape."""
+    extensions: dict[str, Any] = {"code": code}
+    if details:
+        extensions["details"] = details
+    return JsonResponse({"errors": [{"message": message, "extensions": extensions}]}, status=status)
+
+
 def _validation_details(detail: Any) -> dict[str, Any]:
     if isinstance(detail, dict):
         return {"fields": detail}
@@ -67,6 +76,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if cancelled is not None:
         log.warning("db.statement_cancelled", view=type(context.get("view")).__name__)
         exc = cancelled
+    if isinstance(exc, DataError):
+        exc = refused_by_database(exc)
     if isinstance(exc, DomainError):
         headers = dict(exc.headers)
         if exc.status == 401:

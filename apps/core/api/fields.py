@@ -7,6 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.core.bounds import date_error
 from apps.core.geo import GeometryError, parse_geojson, to_geojson
 
 POINT_SCHEMA = {
@@ -53,3 +54,27 @@ class PointField(_GeoJSONField):
 @extend_schema_field(POLYGON_SCHEMA)
 class PolygonField(_GeoJSONField):
     geom_type = "Polygon"
+
+
+class DateField(serializers.DateField):
+    """A date from 1900-01-01 to 9000-12-31 (``apps.core.bounds``): every date a client
+    writes goes through this or ``DateTimeField``, refused with ``value_out_of_range``."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        value = super().to_internal_value(data)
+        error = date_error(value)
+        if error is not None:
+            raise serializers.ValidationError(error.message, code=error.code)
+        return value
+
+
+class DateTimeField(serializers.DateTimeField):
+    """A date-time in the supported years with a UTC offset PostgreSQL can store (±15:59).
+
+    Checked as sent, before DRF moves it to UTC (which overflows for 0001-01-01+05:30)."""
+
+    def enforce_timezone(self, value: Any) -> Any:
+        error = date_error(value)
+        if error is not None:
+            raise serializers.ValidationError(error.message, code=error.code)
+        return super().enforce_timezone(value)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.api.parsers import CleanMultiPartParser
 from apps.core.api.permissions import HasCapability
 from apps.core.importing import import_workbook
 
@@ -21,7 +21,7 @@ class ImportUploadSerializer(serializers.Serializer):
 class ImportView(APIView):
     """Validate every row, then import all of them or none (errors list row numbers)."""
 
-    parser_classes = [MultiPartParser]
+    parser_classes = [CleanMultiPartParser]
     permission_classes = [HasCapability]
     required_capability = "admin.manage"
 

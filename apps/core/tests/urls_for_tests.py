@@ -20,6 +20,16 @@ def boom(request):  # type: ignore[no-untyped-def]
 
 @api_view(["GET"])
 @permission_classes([AllowAny])
+def data_error(request):  # type: ignore[no-untyped-def]
+    """A value that gets past validation and that PostgreSQL refuses (a DataError)."""
+    value = {"out_of_range": str(2**64), "not_a_number": "abc"}[request.query_params["value"]]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::bigint", [value])
+    return Response({})
+
+
+@api_view(["GET"])
+@permission_classes([AllowAny])
 def sleep(request):  # type: ignore[no-untyped-def]
     """Hold the database for ``?seconds=``: what a slow statement does to a request."""
     with connection.cursor() as cursor:
@@ -63,6 +73,7 @@ slow_schema = graphene.Schema(query=SlowQuery)
 
 urlpatterns = [
     path("api/v1/boom/", boom),
+    path("api/v1/data-error/", data_error),
     path("api/v1/sleep/", sleep),
     path("graphql-slow/", YoutilityGraphQLView.as_view(schema=slow_schema)),
     path("", include("youtility.urls")),

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.core import cleaning
 from apps.core.api.fields import POINT_SCHEMA, PointField
+from apps.core.errors import DomainError
 from apps.core.models import Attachment
 from apps.helpdesk.models import EscalationRule, SlaPolicy, Ticket, TicketComment, TicketEvent
 from apps.helpdesk.services import MAX_PHOTOS_PER_REQUEST, TRANSITIONS
@@ -90,9 +91,11 @@ class MultipartPointField(PointField):
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, str):
             try:
-                data = json.loads(data)
-            except ValueError as exc:
+                data = cleaning.loads(data)
+            except cleaning.MalformedJSON as exc:
                 raise serializers.ValidationError("A GeoJSON Point object.", code="invalid_geojson") from exc
+            except DomainError as exc:
+                raise serializers.ValidationError(exc.message, code=exc.code) from exc
         return super().to_internal_value(data)
 
 

@@ -17,12 +17,12 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.core import attachments
 from apps.core.api.pagination import StandardPagination
+from apps.core.api.parsers import CleanJSONParser, CleanMultiPartParser
 from apps.core.api.permissions import ReadWriteCapability
 from apps.helpdesk import selectors, services
 from apps.helpdesk.filtersets import EscalationRuleFilterSet, SlaPolicyFilterSet, TicketFilterSet
@@ -55,7 +55,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     filterset_class = TicketFilterSet
     permission_classes = [ReadWriteCapability]
     required_capabilities = {"read": selectors.READ_CAPABILITIES, "write": ("tickets.manage", "jobs.perform")}
-    parser_classes = [JSONParser, MultiPartParser]
+    parser_classes = [CleanJSONParser, CleanMultiPartParser]
     ordering_fields = ["created_at", "sla_due_at", "escalation_level"]
 
     def get_queryset(self) -> QuerySet[Ticket]:

@@ -12,6 +12,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.core.api.fields import DateTimeField
 from apps.noc.announce import console_path, source_ref
 from apps.noc.models import Alert, AlertEvent, MaintenanceWindow
 
@@ -129,6 +130,8 @@ class MaintenanceWindowSerializer(serializers.ModelSerializer):
     site = serializers.IntegerField(source="site_id", help_text="Id of a site the caller may see.")
     site_code = serializers.CharField(source="site.code", read_only=True)
     site_name = serializers.CharField(source="site.name", read_only=True)
+    starts_at = DateTimeField()
+    ends_at = DateTimeField()
     reason = serializers.CharField(allow_blank=True, help_text="Required, at most 500 characters.")
     created_by = serializers.IntegerField(source="created_by_id", read_only=True, allow_null=True)
 

@@ -319,8 +319,8 @@ def test_notes_are_limited_and_resolving_needs_one(
     assert error(post(tenant_a_admin, alert, "resolve", {"note": "   "})) == (400, "note_required")
     assert error(post(tenant_a_admin, alert, "resolve", {})) == (400, "note_required")
     response = post(tenant_a_admin, alert, "comment", {"note": "bad\x00note"})
-    assert error(response) == (400, "invalid")
-    assert list(response.json()["error"]["details"]["fields"]) == ["note"]
+    assert error(response) == (400, "invalid_characters")
+    assert response.json()["error"]["details"] == {"path": "$.note", "character": "U+0000"}
     assert state(tenant_a, alert) == before
     assert post(tenant_a_admin, alert, "resolve", {"note": "y" * 2000}).status_code == 200
 

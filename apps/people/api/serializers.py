@@ -6,6 +6,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.core.api.fields import DateField
 from apps.people.models import Person, Role, Team
 
 
@@ -147,7 +148,7 @@ class PersonPhotoUploadSerializer(serializers.Serializer):
 
 
 class PersonDeactivateSerializer(serializers.Serializer):
-    left_on = serializers.DateField(required=False, help_text="Last working day; today when omitted.")
+    left_on = DateField(required=False, help_text="Last working day; today when omitted.")
 
 
 class SiteAssignmentsSerializer(serializers.Serializer):

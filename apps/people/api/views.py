@@ -11,13 +11,13 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.api.autocomplete import AutocompleteMixin
+from apps.core.api.parsers import CleanMultiPartParser
 from apps.core.api.permissions import ReadWriteCapability
 from apps.people import selectors, services
 from apps.people.backends import client_ip
@@ -190,7 +190,7 @@ class PersonViewSet(AutocompleteMixin, viewsets.ModelViewSet):
         detail=True,
         methods=["get", "put", "delete"],
         url_path="photo",
-        parser_classes=[MultiPartParser],
+        parser_classes=[CleanMultiPartParser],
         content_negotiation_class=PhotoNegotiation,
         filter_backends=[],
         pagination_class=None,

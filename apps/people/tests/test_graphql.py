@@ -561,7 +561,7 @@ def test_session_request_without_csrf_token_is_refused(tenant_a_admin: Any) -> N
     [
         (b"{not json", "malformed_json", "The request body is not valid JSON."),
         (b"\xff\xfe{", "malformed_json", "The request body is not valid JSON."),
-        (b"[" * 15000, "malformed_json", "The request body is not valid JSON."),
+        (b"[" * 15000, "too_deeply_nested", "The JSON nests deeper than 64 levels."),
         (b"[1, 2]", "malformed_request", "The request body must be a JSON object with a 'query'."),
         (b'{"query": 123}', "malformed_request", "'query' must be a string."),
         (b'{"query": "{ me { login } }", "variables": [1]}', "malformed_request", "'variables' must be a JSON object."),
@@ -588,7 +588,8 @@ def test_malformed_body_is_400_json(db: Any, body: bytes, code: str, message: st
 
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
-    assert response.json() == {"errors": [{"message": message, "extensions": {"code": code}}]}
+    extensions = {"code": code, **({"details": {"max_depth": 64}} if code == "too_deeply_nested" else {})}
+    assert response.json() == {"errors": [{"message": message, "extensions": extensions}]}
 
 
 # --- error formatting --------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.core.api.fields import PointField
+from apps.core.api.fields import DateField, DateTimeField, PointField
 from apps.scheduling.models import Job, Priority, ScanType, Schedule, ScheduleStop
 
 
@@ -142,8 +142,8 @@ class ScheduleWriteSerializer(serializers.Serializer):
     cron = serializers.CharField(
         required=False, allow_blank=True, help_text="Five fields, in the site's time zone; empty for dynamic tours."
     )
-    valid_from = serializers.DateTimeField(help_text="No job is planned before.")
-    valid_until = serializers.DateTimeField(required=False, allow_null=True, help_text="No job is planned from then.")
+    valid_from = DateTimeField(help_text="No job is planned before.")
+    valid_until = DateTimeField(required=False, allow_null=True, help_text="No job is planned from then.")
     duration_minutes = _int("1-10080 (default 30).")
     grace_minutes = _int("0-10080 (default 15): minutes after the planned end before the job expires.")
     assignee_person = _ref("A person with jobs.perform who may work at the site (or give a team).")
@@ -287,7 +287,7 @@ class AdhocJobSerializer(serializers.Serializer):
 
     site = serializers.IntegerField(help_text="A site you may see.")
     title = serializers.CharField(allow_blank=True, trim_whitespace=False, help_text="At most 200 characters.")
-    plan_at = serializers.DateTimeField()
+    plan_at = DateTimeField()
     duration_minutes = _int("1-10080 (default 30).")
     grace_minutes = _int("0-10080 (default 15).")
     assignee_person = _ref("A person with jobs.perform who may work at the site (or give a team).")
@@ -313,7 +313,7 @@ class CompleteSerializer(serializers.Serializer):
 
 class BoardQuerySerializer(serializers.Serializer):
     site = serializers.IntegerField(help_text="A site you may see.")
-    date = serializers.DateField(required=False, help_text="YYYY-MM-DD, the site's local day; default: today there.")
+    date = DateField(required=False, help_text="YYYY-MM-DD, the site's local day; default: today there.")
 
 
 class BoardAssigneeSerializer(serializers.Serializer):

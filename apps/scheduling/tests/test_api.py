@@ -955,3 +955,52 @@ def test_another_tenant_sees_nothing_and_changes_nothing(
     assert error(client.post(SCHEDULES, body, format="json"))[:2] == (400, "unknown_site")
     assert schedule_row(world, created["id"]).name == "Night round"
     assert job_row(world, job.pk).status == "ASSIGNED"
+
+
+# --- values outside the supported range ------------------------------------------------------
+
+
+OUT_OF_RANGE = {"fields": {"date": ["Dates from 1900-01-01 to 9000-12-31 are accepted."]}}
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "9001-01-01", "1899-12-31"])
+def test_the_board_refuses_days_outside_the_supported_range(
+    world: World, tenant_a_supervisor: Persona, day: str
+) -> None:
+    # NORTH is in Dubai, east of UTC: 0001-01-01 there began before the first instant Python holds.
+    response = tenant_a_supervisor.client().get(f"{JOBS}board/", {"site": str(world.north.pk), "date": day})
+    assert error(response) == (400, "value_out_of_range", OUT_OF_RANGE)
+
+
+@pytest.mark.parametrize("day", ["1900-01-01", "9000-12-31"])
+def test_the_board_answers_at_the_edges_of_the_range(world: World, tenant_a_admin: Persona, day: str) -> None:
+    for site in (world.north, world.south):
+        response = tenant_a_admin.client().get(f"{JOBS}board/", {"site": str(site.pk), "date": day})
+        assert response.status_code == 200, response.content
+        assert (response.json()["date"], response.json()["counts"]) == (
+            day,
+            {"planned": 0, "in_progress": 0, "done": 0, "missed": 0},
+        )
+
+
+def test_validity_beyond_the_supported_range_is_refused_and_saves_nothing(
+    clock: Any, world: World, tenant_a_admin: Persona
+) -> None:
+    client = tenant_a_admin.client()
+    message = ["Dates from 1900-01-01 to 9000-12-31 are accepted."]
+    for field in ("valid_from", "valid_until"):
+        body = task_body(world, **{field: "9999-12-30T00:00:00Z"})
+        for path in (SCHEDULES, f"{SCHEDULES}preview/"):
+            assert error(client.post(path, body, format="json")) == (
+                400,
+                "value_out_of_range",
+                {"fields": {field: message}},
+            )
+    with tenant_context(world.tenant):
+        assert (Schedule.objects.count(), Job.objects.count()) == (0, 0)
+    # Far ahead but inside the range: the preview answers.
+    far = client.post(
+        f"{SCHEDULES}preview/", task_body(world, valid_from="8999-12-30T00:00:00Z", count=2), format="json"
+    )
+    assert far.status_code == 200, far.content
+    assert [o["plan_at"] for o in far.json()["occurrences"]] == ["8999-12-30T04:00:00Z", "8999-12-31T04:00:00Z"]

@@ -447,3 +447,15 @@ def test_another_tenant_gets_nothing(clock: Any, world: World, tenant_b_admin: P
 def test_anonymous_callers_are_refused(db: Any) -> None:
     body = post_graphql(Client(), "{ jobs { id } }").json()
     assert codes(body) == ["not_authenticated"]
+
+
+def test_the_day_board_refuses_days_outside_the_supported_range(world: World, tenant_a_supervisor: Persona) -> None:
+    query = "query B($site: ID!, $date: Date) { jobBoard(siteId: $site, date: $date) { date } }"
+    for day in ("9999-12-31", "0001-01-01"):
+        body = ask(tenant_a_supervisor, query, {"site": str(world.north.pk), "date": day})
+        assert codes(body) == ["value_out_of_range"]
+        assert body["errors"][0]["extensions"]["details"] == {
+            "argument": "date",
+            "min": "1900-01-01",
+            "max": "9000-12-31",
+        }

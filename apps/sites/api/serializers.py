@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from apps.core.api.fields import PointField, PolygonField
+from apps.core.api.fields import DateField, PointField, PolygonField
 
 from ..models import Site, SiteGroup
 
@@ -19,8 +19,8 @@ class ClientSerializer(serializers.Serializer):
     uuid = serializers.UUIDField(read_only=True)
     code = serializers.CharField(max_length=50)
     name = serializers.CharField(max_length=200)
-    contract_start = serializers.DateField(required=False, allow_null=True)
-    contract_end = serializers.DateField(required=False, allow_null=True)
+    contract_start = DateField(required=False, allow_null=True)
+    contract_end = DateField(required=False, allow_null=True)
     preferences = serializers.JSONField(required=False)
     is_active = serializers.BooleanField(required=False)
     version = serializers.IntegerField(read_only=True)
