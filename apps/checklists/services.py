@@ -176,8 +176,10 @@ def create_question(
     max_value: Any = None,
     alert_on: Sequence[str] | None = None,
     attachment: str = AttachmentRule.NONE,
+    is_active: bool = True,
 ) -> Question:
-    """Create a question of the tenant in context. Raises ``ChecklistError``."""
+    """Create a question of the tenant in context (``is_active=False``: not offered to new
+    checklists from the start). Raises ``ChecklistError``."""
     _check_question_fields(code, text, answer_type, attachment)
     rules = check_rules(answer_type, options, min_value, max_value, alert_on)
     if Question.objects.filter(code=code).exists():
@@ -191,6 +193,7 @@ def create_question(
         max_value=rules.max_value,
         alert_on=rules.alert_on,
         attachment=attachment,
+        is_active=is_active,
     )
     return _save_question(question)
 

@@ -178,11 +178,13 @@ def create_person(
     department_id: int | None = None,
     designation_id: int | None = None,
     client_id: int | None = None,
+    is_active: bool = True,
 ) -> Person:
     """Onboard a person in the tenant in context with roles (objects or codes) and a profile.
 
     A password is checked against the installation's validators; ``None`` makes the
-    account unable to sign in until one is set.
+    account unable to sign in until one is set. ``is_active=False`` records the person
+    as already gone (inactive, ``left_on`` today), as deactivating them at once would.
     """
     from .services import check_password_strength
 
@@ -212,6 +214,8 @@ def create_person(
     with transaction.atomic(using=tenancy.db_alias()):
         _save(person)
         _set_roles(person, resolved)
+        if not is_active:
+            deactivate_person(person)
     return person
 
 

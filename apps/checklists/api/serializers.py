@@ -8,6 +8,7 @@ from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
 from apps.checklists.models import AnswerType, Checklist, Question
+from apps.core.api.fields import WholeItemSerializer
 
 
 def _limit(**kwargs: Any) -> serializers.DecimalField:
@@ -47,7 +48,7 @@ class QuestionSerializer(serializers.ModelSerializer):
         validators: list[Any] = []
 
 
-class ItemInputSerializer(serializers.Serializer):
+class ItemInputSerializer(WholeItemSerializer):
     question_id = serializers.IntegerField(min_value=1)
     mandatory = serializers.BooleanField(default=True)
     min_value = _limit(help_text="Narrower limit for this use; null inherits the question's.")
@@ -56,7 +57,7 @@ class ItemInputSerializer(serializers.Serializer):
     alert_on = _values(required=False, allow_null=True, help_text="Answers that raise an alert; null inherits.")
 
 
-class SectionInputSerializer(serializers.Serializer):
+class SectionInputSerializer(WholeItemSerializer):
     title = serializers.CharField(max_length=200)
     items = ItemInputSerializer(many=True)
 

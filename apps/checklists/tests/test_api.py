@@ -278,3 +278,22 @@ def test_permissions(tenant_a_supervisor: Any, tenant_a_guard: Any, tenant_a_cli
         assert sorted(Question.objects.values_list("code", flat=True)) == sorted(
             ["S", checklist.current_version.items.get().question.code]
         )
+
+
+def test_a_patch_sends_whole_sections_and_items(tenant_a_admin: Any) -> None:
+    """Sections and their items are whole in a PATCH as in a POST: an empty one was passed on."""
+    with tenant_context(tenant_a_admin.tenant):
+        checklist = make_checklist("WHOLE", [make_question("Q1")])
+    client = tenant_a_admin.client()
+    for sections, fields in (
+        ([{}], {"sections": {"0": {"title": ["This field is required."], "items": ["This field is required."]}}}),
+        (
+            [{"title": "A", "items": [{}]}],
+            {"sections": {"0": {"items": {"0": {"question_id": ["This field is required."]}}}}},
+        ),
+    ):
+        response = client.patch(f"{CHECKLISTS}{checklist.pk}/", {"sections": sections}, format="json")
+        assert (response.status_code, response.json()["error"]["code"]) == (400, "invalid")
+        assert response.json()["error"]["details"] == {"fields": fields}
+    with tenant_context(tenant_a_admin.tenant):
+        assert ChecklistVersion.objects.filter(checklist=checklist).count() == 1

@@ -6,6 +6,8 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
+from rest_framework.fields import empty
 
 from apps.core.bounds import date_error
 from apps.core.geo import GeometryError, parse_geojson, to_geojson
@@ -78,3 +80,29 @@ class DateTimeField(serializers.DateTimeField):
         if error is not None:
             raise serializers.ValidationError(error.message, code=error.code)
         return super().enforce_timezone(value)
+
+
+# An item of a list that replaces what is stored (a team's members, a tour's stops, a
+# checklist's sections) is sent whole, in a PATCH too. DRF makes every field of a partial
+# update optional, nested items included, so a PATCH with ``{"members": [{}]}`` passed an
+# empty item on to the service (a 500), where the same body in a POST was refused. Here
+# the item's required fields stay required and its defaults apply, whatever the parent's
+# ``partial``. (The docstring is the API schema's description of each such item.)
+class WholeItemSerializer(serializers.Serializer):
+    """One item of a list that replaces the stored one: sent whole, in a PATCH too."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        value = super().to_internal_value(data)
+        if not getattr(self.root, "partial", False):
+            return value
+        missing: dict[str, list[Any]] = {}
+        for name, field in self.fields.items():
+            if field.read_only or field.source_attrs[0] in value:
+                continue
+            if field.required:
+                missing[name] = [ErrorDetail(str(field.error_messages["required"]), code="required")]
+            elif field.default is not empty:
+                value[field.source_attrs[0]] = field.default() if callable(field.default) else field.default
+        if missing:
+            raise serializers.ValidationError(missing)
+        return value

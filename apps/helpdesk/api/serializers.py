@@ -116,6 +116,7 @@ class TicketCreateSerializer(serializers.Serializer):
         child=serializers.FileField(allow_empty_file=True),
         required=False,
         default=list,
+        write_only=True,  # stored as the ticket's attachments (/tickets/{id}/attachments/), never echoed
         help_text=f"JPEG, PNG or WebP photos (multipart), at most {MAX_PHOTOS_PER_REQUEST}.",
     )
     point = MultipartPointField(required=False, allow_null=True, help_text="Where the photos were taken.")

@@ -6,7 +6,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.core.api.fields import DateField
+from apps.core.api.fields import DateField, WholeItemSerializer
 from apps.people.models import Person, Role, Team
 
 
@@ -157,7 +157,7 @@ class SiteAssignmentsSerializer(serializers.Serializer):
     site_groups = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=1000)
 
 
-class TeamMemberSerializer(serializers.Serializer):
+class TeamMemberSerializer(WholeItemSerializer):
     person = serializers.IntegerField(source="person_id", min_value=1)
     is_lead = serializers.BooleanField(default=False)
 

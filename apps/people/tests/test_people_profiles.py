@@ -11,6 +11,7 @@ from django.utils import timezone
 from apps.core.errors import AuthenticationFailed
 from apps.core.tenancy import tenant_context
 from apps.people.models import Person, RefreshToken
+from apps.people.services import obtain_tokens
 from apps.sites.models import SiteAssignment
 from apps.sites.selectors import sites_for
 from conftest import make_persona
@@ -353,3 +354,14 @@ def test_autocomplete_matches_login_name_and_code_ignoring_case_and_accents(
     assert client.get(f"{URL}autocomplete/?q=zoe").json()["results"] == [
         {"id": str(ids["zoe"]), "text": "Zoë Smith (zoe)"}
     ]
+
+
+def test_a_person_can_be_onboarded_inactive(tenant_a_admin: Any) -> None:
+    """``is_active`` is offered on create and reaches the service (it was a TypeError, a 500)."""
+    response = tenant_a_admin.client().post(
+        URL, {"login": "leaver", "name": "Lee Ver", "is_active": False, "password": "Leaver-pass-4412"}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    assert (response.json()["is_active"], response.json()["left_on"]) == (False, timezone.localdate().isoformat())
+    with pytest.raises(AuthenticationFailed):
+        obtain_tokens(tenant_slug=tenant_a_admin.tenant.slug, login="leaver", password="Leaver-pass-4412")

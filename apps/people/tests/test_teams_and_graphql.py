@@ -217,3 +217,22 @@ def test_graphql_teams(tenant_a_admin: Any, tenant_a_guard: Any, tenant_b_admin:
         tenant_a_admin, "mutation D($id: ID!) { deactivateTeam(id: $id) { team { isActive } } }", {"id": str(team.pk)}
     )
     assert gone == {"data": {"deactivateTeam": {"team": {"isActive": False}}}}
+
+
+def test_patch_with_an_empty_member_is_refused_like_post(tenant_a_admin: Any, tenant_a_guard: Any) -> None:
+    """An item of ``members`` is whole in a PATCH too: ``{}`` lacks its person (it was a 500)."""
+    client = tenant_a_admin.client()
+    guard = tenant_a_guard.person.pk
+    pk = client.post(URL, {"code": "DAY", "name": "Day", "members": [{"person": guard}]}, format="json").json()["id"]
+    expected = {"fields": {"members": {"0": {"person": ["This field is required."]}}}}
+    for method in (client.post, client.patch):
+        path = URL if method == client.post else f"{URL}{pk}/"
+        response = method(path, {"code": "DAY2", "name": "Day", "members": [{}]}, format="json")
+        assert (response.status_code, response.json()["error"]) == (
+            400,
+            {"code": "invalid", "message": "The request is not valid.", "details": expected},
+        )
+    assert memberships(tenant_a_admin.tenant) == [("DAY", "guard", False)]
+    # A member without ``is_lead`` in a PATCH takes the default, as in a POST.
+    patched = client.patch(f"{URL}{pk}/", {"members": [{"person": guard}]}, format="json")
+    assert patched.json()["members"] == [{"person": guard, "is_lead": False}]

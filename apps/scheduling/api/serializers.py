@@ -11,7 +11,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.core.api.fields import DateField, DateTimeField, PointField
+from apps.core.api.fields import DateField, DateTimeField, PointField, WholeItemSerializer
 from apps.scheduling.models import Job, Priority, ScanType, Schedule, ScheduleStop
 
 
@@ -124,7 +124,7 @@ class ScheduleSerializer(serializers.ModelSerializer):
         return assignee_name(schedule)
 
 
-class StopWriteSerializer(serializers.Serializer):
+class StopWriteSerializer(WholeItemSerializer):
     checkpoint = serializers.IntegerField(help_text="Id of a CHECKPOINT asset of the tour's site.")
     checklist = _ref("The stop's own checklist (kind CHECKLIST); null: the schedule's.")
     offset_minutes = _int("Minutes after the previous stop's planned end (the first: after the occurrence).")

@@ -960,6 +960,24 @@ def test_another_tenant_sees_nothing_and_changes_nothing(
 # --- values outside the supported range ------------------------------------------------------
 
 
+def test_a_patch_with_an_empty_stop_is_refused_like_a_post(clock: Any, world: World, tenant_a_admin: Persona) -> None:
+    client = tenant_a_admin.client()
+    schedule_id = client.post(SCHEDULES, tour_body(world), format="json").json()["id"]
+    before = jobs_of(world, schedule_id=schedule_id)
+    for response in (
+        client.post(SCHEDULES, tour_body(world, stops=[{}]), format="json"),
+        client.patch(url(schedule_id), {"stops": [{}]}, format="json"),
+    ):
+        assert error(response) == (
+            400,
+            "invalid",
+            {"fields": {"stops": {"0": {"checkpoint": ["This field is required."]}}}},
+        )
+    assert jobs_of(world, schedule_id=schedule_id) == before
+    with tenant_context(world.tenant):
+        assert Schedule.objects.get(pk=schedule_id).stops.count() == 3
+
+
 OUT_OF_RANGE = {"fields": {"date": ["Dates from 1900-01-01 to 9000-12-31 are accepted."]}}
 
 
