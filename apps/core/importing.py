@@ -1,8 +1,12 @@
 """Reading spreadsheets for bulk import: xlsx or csv in, validated rows or every error out.
 
 The reader refuses what should never reach a service: files over the size limit, zip
-bombs, formulas (a formula's cached value is not what the user sees, and re-exported
-cells starting with "=" are an injection risk), wrong or missing headers, too many rows.
+bombs (too many parts, too large once uncompressed, compressed too well), workbooks
+whose XML declares a DTD (entities are expanded by the XML parser, so a DTD is refused
+before openpyxl reads anything) or another encoding than UTF-8, CSV cells over the csv
+module's field limit, cells holding NUL or a lone surrogate (``apps.core.cleaning``),
+formulas (a formula's cached value is not what the user sees, and re-exported cells
+starting with "=" are an injection risk), wrong or missing headers, too many rows.
 Each problem is reported with its row number and column, all at once, so a user can fix
 the whole file in one pass. Nothing here writes; the importers validate every row, then
 write all or nothing.
@@ -12,17 +16,29 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
+import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from apps.core import cleaning
 from apps.core.errors import DomainError
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
 MAX_ROWS = 20_000
+#: An .xlsx is a zip of a few dozen XML parts; thousands of parts is not a workbook.
+MAX_ARCHIVE_MEMBERS = 1000
+#: XML compresses about 10-30 times; a part above this ratio (and over 1 MiB) is a bomb.
+MAX_COMPRESSION_RATIO = 200
+_RATIO_FLOOR_BYTES = 1024 * 1024
+# Parts openpyxl hands to an XML parser.
+_XML_PARTS = (".xml", ".rels", ".vml")
+_DTD_MARKERS = (b"<!doctype", b"<!entity")
+_XML_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
 
 @dataclass(frozen=True)
@@ -79,6 +95,18 @@ def _looks_like_formula(text: str) -> bool:
     return text.startswith("=")
 
 
+def _bad_characters(number: int, column: str | None, text: str) -> RowError | None:
+    character = cleaning.bad_character(text)
+    if character is None:
+        return None
+    return RowError(
+        number,
+        column,
+        cleaning.InvalidCharacters.code,
+        f"The cell holds {cleaning.character_name(character)}, which cannot be stored; remove it.",
+    )
+
+
 def _rows_to_sheet(name: str, rows: Iterable[tuple[int, list[Any]]], errors: list[RowError]) -> Sheet | None:
     iterator = iter(rows)
     try:
@@ -88,6 +116,10 @@ def _rows_to_sheet(name: str, rows: Iterable[tuple[int, list[Any]]], errors: lis
     headers = [_normalise_header(cell) for cell in header_cells]
     while headers and not headers[-1]:
         headers.pop()
+    for header in headers:
+        problem = _bad_characters(1, None, header)
+        if problem is not None:
+            raise ImportRejected([problem])  # every other message would name the column
     sheet = Sheet(name=name, headers=headers)
     for number, cells in iterator:
         texts = [_cell_text(cell) for cell in cells[: len(headers)]]
@@ -95,26 +127,71 @@ def _rows_to_sheet(name: str, rows: Iterable[tuple[int, list[Any]]], errors: lis
             continue
         if len(sheet.rows) >= MAX_ROWS:
             raise _reject("too_many_rows", f"A sheet holds at most {MAX_ROWS} rows.")
-        for column, text in zip(headers, texts, strict=False):
+        for index, (column, text) in enumerate(zip(headers, texts, strict=False)):
             if _looks_like_formula(text):
                 errors.append(
                     RowError(number, column, "formula_not_allowed", "Formulas are not imported; paste values.")
                 )
+            problem = _bad_characters(number, column, text)
+            if problem is not None:
+                errors.append(problem)
+                texts[index] = ""  # importers may echo a cell in their messages; never this one
         sheet.rows.append((number, dict(zip(headers, texts + [""] * (len(headers) - len(texts)), strict=True))))
     return sheet
+
+
+def _check_archive(archive: zipfile.ZipFile) -> None:
+    """Refuse a zip that is no plain workbook before any XML in it is parsed.
+
+    Sizes are the ones the archive declares; ``zipfile`` never inflates a part beyond its
+    declared size, so the limits hold for what openpyxl reads too.
+    """
+    members = archive.infolist()
+    if len(members) > MAX_ARCHIVE_MEMBERS:
+        raise _reject("too_many_parts", f"A workbook has at most {MAX_ARCHIVE_MEMBERS} parts.")
+    if sum(info.file_size for info in members) > MAX_UNCOMPRESSED_BYTES:
+        raise _reject("file_too_large", "The workbook is too large once uncompressed.")
+    for info in members:
+        if info.file_size > _RATIO_FLOOR_BYTES and info.file_size > MAX_COMPRESSION_RATIO * max(1, info.compress_size):
+            raise _reject("compression_ratio_too_high", "The workbook is compressed beyond any real spreadsheet.")
+    for info in members:
+        if info.filename.lower().endswith(_XML_PARTS):
+            _check_xml_part(archive, info)
+
+
+def _check_xml_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Refuse a part that declares a DTD (its entities would be expanded: "billion laughs",
+    external files) or is not UTF-8 (where a DTD could hide from the byte scan below)."""
+    tail = b""
+    with archive.open(info) as part:
+        head = part.read(64 * 1024)
+        chunk = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+        if b"\x00" in chunk[:4] or chunk[:1] not in (b"<", b""):
+            raise _reject("unsupported_encoding", f"The part {info.filename} is not UTF-8 XML.")
+        declared = _XML_ENCODING.match(chunk)
+        if declared is not None and declared.group(1).lower() not in (b"utf-8", b"utf8"):
+            raise _reject("unsupported_encoding", f"The part {info.filename} is not UTF-8 XML.")
+        while chunk:
+            window = (tail + chunk).lower()
+            if any(marker in window for marker in _DTD_MARKERS):
+                raise _reject("dtd_not_allowed", "Workbooks with a DTD (<!DOCTYPE ...>) are not imported.")
+            tail = window[-16:]
+            chunk = part.read(64 * 1024)
+
+
+# What a damaged workbook makes zipfile, zlib, the XML parser or openpyxl raise.
+_UNREADABLE = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, OSError, SyntaxError)
 
 
 def _read_xlsx(data: bytes) -> list[Sheet]:
     from openpyxl import load_workbook
 
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        if sum(info.file_size for info in archive.infolist()) > MAX_UNCOMPRESSED_BYTES:
-            raise _reject("file_too_large", "The workbook is too large once uncompressed.")
+        _check_archive(zipfile.ZipFile(io.BytesIO(data)))
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except ImportRejected:
         raise
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    except _UNREADABLE as exc:  # SyntaxError: xml.etree's ParseError
         raise _reject("unreadable_file", "The file is not a readable .xlsx workbook.") from exc
     errors: list[RowError] = []
     sheets = []
@@ -124,6 +201,10 @@ def _read_xlsx(data: bytes) -> list[Sheet]:
             sheet = _rows_to_sheet(_normalise_header(worksheet.title), rows, errors)
             if sheet is not None:
                 sheets.append(sheet)
+    except ImportRejected:
+        raise
+    except _UNREADABLE as exc:  # a read-only workbook parses its sheets only now
+        raise _reject("unreadable_file", "The file is not a readable .xlsx workbook.") from exc
     finally:
         workbook.close()
     if errors:
@@ -141,11 +222,33 @@ def _read_csv(data: bytes, name: str) -> list[Sheet]:
     except csv.Error:
         dialect = csv.excel  # type: ignore[assignment]
     errors: list[RowError] = []
-    rows = ((number, cells) for number, cells in enumerate(csv.reader(io.StringIO(text), dialect), start=1))
-    sheet = _rows_to_sheet(name, rows, errors)
+    sheet = _rows_to_sheet(name, _csv_rows(text, dialect), errors)
     if errors:
         raise ImportRejected(errors)
     return [sheet] if sheet is not None else []
+
+
+def _csv_rows(text: str, dialect: Any) -> Iterable[tuple[int, list[str]]]:
+    """Numbered records; a record the csv module cannot read (a cell over its 128 KiB field
+    limit, a stray quote) is reported with its number, and the file stops there: past
+    such a record the reader's idea of where records start cannot be trusted."""
+    reader = csv.reader(io.StringIO(text), dialect)
+    number = 0
+    while True:
+        number += 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            too_large = "field larger than field limit" in str(exc)
+            code, message = (
+                ("cell_too_large", f"A cell is larger than {csv.field_size_limit() // 1024} KiB.")
+                if too_large
+                else ("unreadable_row", "The row is not valid CSV.")
+            )
+            raise ImportRejected([RowError(number, None, code, message)], message) from exc
+        yield number, cells
 
 
 def read_workbook(data: bytes, filename: str, default_name: str = "") -> list[Sheet]:
