@@ -99,9 +99,10 @@ class CleanInputMiddleware:
     on every path, before any view runs (``?q=%00`` reached SQL and failed there).
 
     API paths answer 400 ``invalid_characters`` in the error shape (GraphQL's on
-    ``/graphql/``); other paths (console, admin) get the project's 400 page. JSON bodies are cleaned by their parsers
-    (``apps.core.cleaning.loads``) and multipart forms by ``CleanMultiPartParser``: reading
-    a multipart body here would consume the upload before the view's own limits apply.
+    ``/graphql/``); other paths (console, admin) get the project's 400 page. JSON bodies
+    are cleaned by their parsers (``apps.core.cleaning.loads``) and multipart forms by
+    ``CleanMultiPartParser``: reading a multipart body here would consume the upload
+    before the view's own limits apply.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
