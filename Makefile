@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 
-.PHONY: run test setup lint lint-check format openapi bench
+.PHONY: run test setup lint lint-check format openapi bench fuzz
 
 run:  ## install what is missing, migrate, load the demo and start every process
 	bash scripts/bootstrap.sh
@@ -12,6 +12,10 @@ test:  ## install what is missing, lint, and run the whole suite against real se
 	bash scripts/bootstrap.sh --test
 	$(MAKE) --no-print-directory lint-check
 	bash scripts/test.sh
+
+fuzz:  ## schema fuzzing of every REST operation, FUZZ_EXAMPLES per operation (default 200; make test runs 8)
+	bash scripts/bootstrap.sh --test
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} bash scripts/test.sh -m fuzz -q
 
 setup:  ## only install and prepare services and databases
 	bash scripts/bootstrap.sh
