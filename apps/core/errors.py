@@ -94,6 +94,8 @@ def statement_cancelled(exc: BaseException) -> QueryTimeout | None:
     if isinstance(exc, OperationalError) and getattr(exc.__cause__, "sqlstate", None) == QUERY_CANCELED:
         return QueryTimeout()
     return None
+
+
 # SQLSTATEs of class 22 (data exception) that mean "too large, too small, too long".
 _OUT_OF_RANGE_STATES = frozenset(
     {

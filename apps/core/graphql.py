@@ -161,6 +161,8 @@ def list_sizes(schema: GraphQLSchema) -> dict[tuple[str, str], ListSize]:
                     sizes[(type_name, getattr(field, "name", None) or to_camel_case(attribute))] = size
         _SIZES[schema] = sizes
     return sizes
+
+
 class ArgumentBounds:
     """Graphene middleware: refuse a date or date-time argument (at any depth of an input
     object) outside the supported range of ``apps.core.bounds``, before the resolver runs.

@@ -493,6 +493,8 @@ def deadline_execution_context(seconds: float) -> type[ExecutionContext]:
             return super().execute_field(parent_type, source, field_nodes, path)
 
     return DeadlineExecutionContext
+
+
 class CleanStringLiterals(ValidationRule):
     """Refuse a string literal (an argument, a default value, a string inside an object or
     list literal) holding NUL or a lone surrogate, which PostgreSQL cannot store.
