@@ -315,9 +315,15 @@ def _variable_defaults(context: ValidationContext) -> dict[str, Any]:
     return defaults
 
 
+# GraphQL's Int is a signed 32-bit integer; outside it, the value is the type rules' to refuse.
+_GRAPHQL_INT_MIN, _GRAPHQL_INT_MAX = -(2**31), 2**31 - 1
+
+
 def _literal(node: Any) -> Any:
     if isinstance(node, IntValueNode):
-        return int(node.value)  # the parser accepts any number of digits; Python ints hold them
+        value = int(node.value)  # the parser accepts any number of digits; Python ints hold them
+        # Beyond GraphQL's 32-bit Int the standard rules refuse the literal (invalid_query).
+        return value if _GRAPHQL_INT_MIN <= value <= _GRAPHQL_INT_MAX else Undefined
     if isinstance(node, NullValueNode):
         return None
     return Undefined  # a string, a float...: the standard rules report the type

@@ -219,12 +219,13 @@ def test_a_page_outside_the_declared_range_is_refused_before_it_runs(tenant_a_ad
         assert codes(refused.json()) == ["invalid_page"]
 
 
-def test_a_huge_literal_is_refused_by_type_and_by_range(tenant_a_admin: Any) -> None:
+def test_a_huge_literal_is_refused_by_type_once(tenant_a_admin: Any) -> None:
     response = gql("query P { jobs(first: 99999999999999999999) { id } }", token=tenant_a_admin.tokens().access)
 
+    # Beyond GraphQL's 32-bit Int the literal is the type rules' to refuse, not the page range's.
     assert response.status_code == 400
-    assert codes(response.json()) == ["invalid_page", "invalid_query"]
-    assert response.json()["errors"][1]["message"] == (
+    assert codes(response.json()) == ["invalid_query"]
+    assert response.json()["errors"][0]["message"] == (
         "Int cannot represent non 32-bit signed integer value: 99999999999999999999"
     )
 
