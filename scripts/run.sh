@@ -17,6 +17,8 @@ for address in "$HOST:$PORT" "127.0.0.1:$WSGI_PORT" "127.0.0.1:$ASGI_PORT"; do
   fi
 done
 
+# The first command to load the settings also creates the signing keys under var/ when
+# they are not in the environment, before any long-running process starts.
 DATABASE_URL=$MIGRATE_DATABASE_URL $PY manage.py migrate --no-input
 $PY manage.py collectstatic --no-input -v 0
 $PY manage.py load_demo

@@ -9,6 +9,7 @@ database) before looking the hash up.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
 import uuid
@@ -115,4 +116,6 @@ def parse_refresh(token: str) -> int:
 
 
 def hash_refresh(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    """The stored form of a refresh token, keyed by the signing key: rotating
+    ``JWT_SIGNING_KEY`` ends refresh tokens as well as access tokens, so it signs everyone out."""
+    return hmac.new(settings.JWT_SIGNING_KEY.encode(), token.encode(), hashlib.sha256).hexdigest()

@@ -1,10 +1,14 @@
 """Youtility settings: the one module that reads the environment.
 
 Profiles (``YOUTILITY_ENV``):
-- ``local`` (default): DEBUG on, local services on their standard ports, a throwaway key.
-- ``production``: DEBUG off, refuses to start without ``SECRET_KEY``, HTTPS-only cookies,
-  HSTS; passes ``manage.py check --deploy`` without warnings.
-The test suite uses ``youtility.settings.test``, which only overrides what tests need.
+- ``local`` (default): DEBUG on, local services on their standard ports, signing keys
+  generated once under the var directory (``youtility.settings.keys``).
+- ``production``: DEBUG off, refuses to start without ``SECRET_KEY`` and
+  ``JWT_SIGNING_KEY``, HTTPS-only cookies, HSTS; passes ``manage.py check --deploy``
+  without warnings.
+- ``test``: random signing keys for each run; the default when the settings module is
+  ``youtility.settings.test``, which only overrides what tests need.
+Every profile refuses known, weak or shared signing keys.
 """
 
 from __future__ import annotations
@@ -14,21 +18,32 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from .env import database_from_url, env_bool, env_int, env_int_map, env_list, env_str, parse_alias_urls
+from .keys import check_pair, generate_key, key_from_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("YOUTILITY_VAR_DIR", str(BASE_DIR / "var")))
 
-PROFILE = env_str("YOUTILITY_ENV", "local")
+# The test settings module runs this module first: it must already know it is the test
+# profile, or it would read (and create) the local install's key files.
+_TEST_SETTINGS = env_str("DJANGO_SETTINGS_MODULE", "youtility.settings") == "youtility.settings.test"
+PROFILE = env_str("YOUTILITY_ENV", "test" if _TEST_SETTINGS else "local")
 if PROFILE not in {"local", "production", "test"}:
     raise ImproperlyConfigured(f"YOUTILITY_ENV must be local, production or test, got {PROFILE!r}.")
 PRODUCTION = PROFILE == "production"
 
+# Signing keys. SECRET_KEY is Django's (the console's session hashes, signed cookies);
+# JWT_SIGNING_KEY signs the API's access tokens and keys the hashes of refresh tokens.
+# Production takes both from the environment; a local install from the environment or
+# from files generated once under the var directory; a test run makes its own.
 if PRODUCTION:
     SECRET_KEY = env_str("SECRET_KEY")  # no default: production refuses to start without it
-    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
-        raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters with at least 5 distinct ones.")
+    JWT_SIGNING_KEY = env_str("JWT_SIGNING_KEY")
+elif PROFILE == "test":
+    SECRET_KEY, JWT_SIGNING_KEY = generate_key(), generate_key()
 else:
-    SECRET_KEY = env_str("SECRET_KEY", "local-development-key-not-for-production-0123456789abcdefghijkl")
+    SECRET_KEY = env_str("SECRET_KEY", "") or key_from_file(VAR_DIR / "secret_key")
+    JWT_SIGNING_KEY = env_str("JWT_SIGNING_KEY", "") or key_from_file(VAR_DIR / "jwt_signing_key")
+check_pair(SECRET_KEY, JWT_SIGNING_KEY)
 
 DEBUG = env_bool("DEBUG", not PRODUCTION)
 if PRODUCTION and DEBUG:
@@ -183,7 +198,6 @@ LOGOUT_REDIRECT_URL = "console:login"
 # never as user-supplied SRS definitions or GDAL data sources.
 SILENCED_SYSTEM_CHECKS = ["auth.W004", "gis.W001"]
 
-JWT_SIGNING_KEY = env_str("JWT_SIGNING_KEY", SECRET_KEY)
 JWT_ACCESS_TTL_SECONDS = env_int("JWT_ACCESS_TTL_SECONDS", 600)
 JWT_REFRESH_TTL_SECONDS = env_int("JWT_REFRESH_TTL_SECONDS", 30 * 24 * 3600)
 JWT_ISSUER = "youtility"

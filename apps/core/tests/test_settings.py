@@ -1,4 +1,6 @@
-"""The production profile refuses to start unsafe and passes `check --deploy` cleanly."""
+"""The production profile refuses to start unsafe and passes `check --deploy` cleanly.
+
+Refused signing keys, in every profile, are covered by test_signing_keys.py."""
 
 from __future__ import annotations
 
@@ -11,10 +13,11 @@ from django.conf import settings
 
 MANAGE = str(Path(settings.BASE_DIR) / "manage.py")
 STRONG_KEY = "k3y-" + "x7Qp2Lm9Zr4Tv8Wn1Bc6Hd0Fj5Gs3Ky" * 2
+JWT_KEY = "j4w-" + "Pq8Rt2Yv6Nm1Xc5Bz9Lk3Hg7Df0Sa4We" * 2
 
 
 def run_check(**env: str) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS"}}
+    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "JWT_SIGNING_KEY", "DEBUG", "ALLOWED_HOSTS"}}
     base.update({"DJANGO_SETTINGS_MODULE": "youtility.settings", "YOUTILITY_ENV": "production", **env})
     return subprocess.run(
         [sys.executable, MANAGE, "check", "--deploy", "--fail-level", "WARNING"],
@@ -27,26 +30,28 @@ def run_check(**env: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_production_passes_check_deploy_without_warnings():
-    result = run_check(SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="ops.example.com")
+    result = run_check(SECRET_KEY=STRONG_KEY, JWT_SIGNING_KEY=JWT_KEY, ALLOWED_HOSTS="ops.example.com")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
 
 
 def test_production_refuses_to_start_without_secret_key():
-    result = run_check(ALLOWED_HOSTS="ops.example.com")
+    result = run_check(ALLOWED_HOSTS="ops.example.com", JWT_SIGNING_KEY=JWT_KEY)
     assert result.returncode != 0
     assert "The environment variable SECRET_KEY is required." in result.stderr
 
 
 def test_production_refuses_debug_and_weak_keys():
-    debug = run_check(SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="ops.example.com", DEBUG="true")
+    debug = run_check(SECRET_KEY=STRONG_KEY, JWT_SIGNING_KEY=JWT_KEY, ALLOWED_HOSTS="ops.example.com", DEBUG="true")
     assert "DEBUG cannot be on in the production profile." in debug.stderr
-    weak = run_check(SECRET_KEY="short", ALLOWED_HOSTS="ops.example.com")
+    weak = run_check(SECRET_KEY="short", JWT_SIGNING_KEY=JWT_KEY, ALLOWED_HOSTS="ops.example.com")
     assert "SECRET_KEY must be at least 50 characters" in weak.stderr
-    no_hosts = run_check(SECRET_KEY=STRONG_KEY)
+    no_hosts = run_check(SECRET_KEY=STRONG_KEY, JWT_SIGNING_KEY=JWT_KEY)
     assert "ALLOWED_HOSTS is required in the production profile." in no_hosts.stderr
 
 
 def test_bad_environment_values_name_the_variable():
-    result = run_check(SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="ops.example.com", DB_CONN_MAX_AGE="forever")
+    result = run_check(
+        SECRET_KEY=STRONG_KEY, JWT_SIGNING_KEY=JWT_KEY, ALLOWED_HOSTS="ops.example.com", DB_CONN_MAX_AGE="forever"
+    )
     assert "DB_CONN_MAX_AGE must be an integer, got 'forever'." in result.stderr
