@@ -4,7 +4,8 @@ Authentication uses the same access tokens as REST (``Authorization: Bearer <tok
 ``JWT <token>`` is accepted for graphql-jwt clients). Without a token the console's
 session is used, and then CSRF is enforced. Depth, field-count, cost and body-size limits
 are checked before execution, the execution itself stops at a deadline, and statements
-run under the web statement timeout; introspection and GraphiQL are off unless DEBUG.
+run under the web statement timeout; introspection and GraphiQL have settings of their
+own (``GRAPHQL_INTROSPECTION``, ``GRAPHIQL``), on in the local profile only.
 
 Every error carries ``extensions.code``: request-level failures (bad JSON, bad
 parameters) answer 400 with one, a query that does not parse or validate gets
@@ -117,7 +118,7 @@ def _internal_error(error: BaseException, formatted: Mapping[str, Any] | None = 
 class YoutilityGraphQLView(GraphQLView):
     def __init__(self, **kwargs: Any) -> None:
         # Read per request (as_view builds a view per request), so settings changes apply at once.
-        kwargs.setdefault("graphiql", settings.DEBUG)
+        kwargs.setdefault("graphiql", settings.GRAPHIQL)
         super().__init__(**kwargs)
         self.deadline_exceeded = False
 

@@ -1,4 +1,4 @@
-"""Health, readiness, metrics, and error pages that answer API clients in JSON."""
+"""Health, readiness, metrics, and the error pages: JSON for API clients, the console's own pages otherwise."""
 
 from __future__ import annotations
 
@@ -12,13 +12,15 @@ from urllib.parse import urlparse
 
 import structlog
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.db import connections
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from django.views.defaults import page_not_found, permission_denied, server_error
 
 from .api.errors import error_response, internal_error_response
+from .context import current_request_id
 from .metrics import redis_client, render_metrics
 from .middleware import is_api_path
 
@@ -161,28 +163,78 @@ def metrics(request: HttpRequest) -> HttpResponse:
     return HttpResponse(render_metrics(), content_type="text/plain; version=0.0.4; charset=utf-8")
 
 
+# The console's error pages: a title and a sentence each, in the console's look.
+ERROR_PAGES: dict[int, tuple[str, str]] = {
+    400: ("Bad request", "The request could not be understood."),
+    403: ("Not allowed", "You do not have permission to open this page."),
+    404: ("Page not found", "There is no page at this address."),
+    500: ("Something went wrong", "An unexpected error occurred on our side; it has been logged."),
+}
+ERROR_TEMPLATE = "console/error.html"
+
+
+def error_page(request: HttpRequest | None, status: int, message: str | None = None) -> HttpResponse:
+    """The console's page for ``status``. Without ``request`` it renders without context
+    processors, so it touches neither the session nor the database (the 500 page)."""
+    title, default_message = ERROR_PAGES[status]
+    context = {
+        "status": status,
+        "title": title,
+        "message": message or default_message,
+        "request_id": current_request_id() if status >= 500 else None,
+    }
+    return HttpResponse(loader.render_to_string(ERROR_TEMPLATE, context, request), status=status)
+
+
 def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if is_api_path(request.path):
         return error_response("not_found", "Not found.", 404)
-    return page_not_found(request, exception or Exception())
+    return error_page(request, 404)
 
 
 def handler403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if is_api_path(request.path):
         return error_response("permission_denied", "You do not have permission to do this.", 403)
-    return permission_denied(request, exception or Exception())
+    return error_page(request, 403)
 
 
 def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    # A 400 comes from a request Django could not trust (a foreign Host header, a broken
+    # cookie or form): the page renders without it rather than run context processors on it.
+    if isinstance(exception, DisallowedHost):
+        if is_api_path(request.path):
+            return error_response("disallowed_host", "This server does not answer to that host name.", 400)
+        return error_page(None, 400, "This server does not answer to that host name.")
     if is_api_path(request.path):
         return error_response("bad_request", "The request is not valid.", 400)
-    return HttpResponse("Bad request", status=400, content_type="text/plain")
+    return error_page(None, 400)
 
 
 def handler500(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     if is_api_path(request.path):
         return internal_error_response()
-    return server_error(request)
+    return error_page(None, 500)
 
 
-__all__ = ["handler400", "handler403", "handler404", "handler500", "healthz", "metrics", "readyz"]
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """``CSRF_FAILURE_VIEW``: a form posted without a valid CSRF token (an expired page, or
+    another site posting on the user's behalf). The reason is logged, not shown."""
+    log.warning("http.csrf_failed", path=request.path, reason=reason)
+    if is_api_path(request.path):
+        return error_response("csrf_failed", "CSRF verification failed.", 403)
+    return error_page(
+        request, 403, "This form has expired or was sent from another site. Reload the page and try again."
+    )
+
+
+__all__ = [
+    "csrf_failure",
+    "error_page",
+    "handler400",
+    "handler403",
+    "handler404",
+    "handler500",
+    "healthz",
+    "metrics",
+    "readyz",
+]

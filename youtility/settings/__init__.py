@@ -1,8 +1,8 @@
 """Youtility settings: the one module that reads the environment.
 
 Profiles (``YOUTILITY_ENV``):
-- ``local`` (default): DEBUG on, local services on their standard ports, signing keys
-  generated once under the var directory (``youtility.settings.keys``).
+- ``local`` (default): DEBUG off unless ``DEBUG=1``, local services on their standard
+  ports, signing keys generated once under the var directory (``youtility.settings.keys``).
 - ``production``: DEBUG off, refuses to start without ``SECRET_KEY`` and
   ``JWT_SIGNING_KEY``, HTTPS-only cookies, HSTS; passes ``manage.py check --deploy``
   without warnings.
@@ -45,7 +45,7 @@ else:
     JWT_SIGNING_KEY = env_str("JWT_SIGNING_KEY", "") or key_from_file(VAR_DIR / "jwt_signing_key")
 check_pair(SECRET_KEY, JWT_SIGNING_KEY)
 
-DEBUG = env_bool("DEBUG", not PRODUCTION)
+DEBUG = env_bool("DEBUG", False)
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DEBUG cannot be on in the production profile.")
 
@@ -339,7 +339,10 @@ GRAPHENE = {
 GRAPHQL_MAX_DEPTH = env_int("GRAPHQL_MAX_DEPTH", 8)
 GRAPHQL_MAX_FIELDS = env_int("GRAPHQL_MAX_FIELDS", 300)
 GRAPHQL_MAX_QUERY_BYTES = env_int("GRAPHQL_MAX_QUERY_BYTES", 20_000)
-GRAPHQL_INTROSPECTION = env_bool("GRAPHQL_INTROSPECTION", DEBUG)
+# GraphiQL (the in-browser editor at /graphql/) and introspection, which it needs, are a
+# developer's tools: on in the local profile, off in production unless the operator opts in.
+GRAPHIQL = env_bool("GRAPHIQL", PROFILE == "local")
+GRAPHQL_INTROSPECTION = env_bool("GRAPHQL_INTROSPECTION", PROFILE == "local")
 # Query cost budget of one request (apps.core.graphql_limits.cost_limit_validator): a
 # person gets the largest budget of their roles, or GRAPHQL_MAX_COST when none is listed.
 GRAPHQL_MAX_COST_BY_ROLE = env_int_map(
@@ -393,6 +396,8 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# A refused CSRF token gets the console's 403 page (or the API's error shape), not Django's.
+CSRF_FAILURE_VIEW = "apps.core.views.csrf_failure"
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

@@ -15,6 +15,7 @@ from .env import database_from_url
 PROFILE = "test"
 DEBUG = False
 GRAPHQL_INTROSPECTION = False
+GRAPHIQL = False
 REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["rest_framework.renderers.JSONRenderer"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -55,3 +55,34 @@ def test_bad_environment_values_name_the_variable():
         SECRET_KEY=STRONG_KEY, JWT_SIGNING_KEY=JWT_KEY, ALLOWED_HOSTS="ops.example.com", DB_CONN_MAX_AGE="forever"
     )
     assert "DB_CONN_MAX_AGE must be an integer, got 'forever'." in result.stderr
+
+
+def local_settings(tmp_path: Path, **env: str) -> list[str]:
+    """DEBUG, GRAPHIQL and GRAPHQL_INTROSPECTION as a `make run` process would load them."""
+    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "JWT_SIGNING_KEY", "DEBUG", "YOUTILITY_ENV"}}
+    base.update({"DJANGO_SETTINGS_MODULE": "youtility.settings", "YOUTILITY_VAR_DIR": str(tmp_path), **env})
+    code = "from django.conf import settings as s; print(s.DEBUG, s.GRAPHIQL, s.GRAPHQL_INTROSPECTION)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=base, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_make_run_serves_with_debug_off_and_graphiql_on(tmp_path: Path) -> None:
+    assert local_settings(tmp_path) == ["False", "True", "True"]
+
+
+def test_debug_is_opt_in_and_graphiql_has_its_own_switch(tmp_path: Path) -> None:
+    assert local_settings(tmp_path, DEBUG="1") == ["True", "True", "True"]
+    assert local_settings(tmp_path, GRAPHIQL="0", GRAPHQL_INTROSPECTION="0") == ["False", "False", "False"]
+
+
+def test_production_has_no_graphiql_or_introspection_by_default(tmp_path: Path) -> None:
+    production = {
+        "YOUTILITY_ENV": "production",
+        "SECRET_KEY": STRONG_KEY,
+        "JWT_SIGNING_KEY": JWT_KEY,
+        "ALLOWED_HOSTS": "ops.example.com",
+    }
+    assert local_settings(tmp_path, **production) == ["False", "False", "False"]

@@ -3,6 +3,7 @@ from typing import Any
 
 import graphene
 from django.db import connection
+from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import AllowAny
@@ -10,11 +11,17 @@ from rest_framework.response import Response
 
 from apps.core.graphql import SizedList
 from youtility.graphql_view import YoutilityGraphQLView
+from youtility.urls import handler400, handler403, handler404, handler500  # the project's error pages here too
 
 
 @api_view(["GET"])
 @permission_classes([AllowAny])
 def boom(request):  # type: ignore[no-untyped-def]
+    raise RuntimeError("secret internal detail")
+
+
+def console_boom(request: HttpRequest) -> HttpResponse:
+    """A console page that fails: the product's 500 page, not Django's."""
     raise RuntimeError("secret internal detail")
 
 
@@ -73,8 +80,10 @@ slow_schema = graphene.Schema(query=SlowQuery)
 
 urlpatterns = [
     path("api/v1/boom/", boom),
+    path("boom/", console_boom),
     path("api/v1/data-error/", data_error),
     path("api/v1/sleep/", sleep),
     path("graphql-slow/", YoutilityGraphQLView.as_view(schema=slow_schema)),
     path("", include("youtility.urls")),
 ]
+__all__ = ["handler400", "handler403", "handler404", "handler500", "urlpatterns"]

@@ -484,8 +484,8 @@ def test_typename_is_not_introspection(tenant_a_admin: Any) -> None:
     assert body == {"data": {"me": {"__typename": "MeType", "login": "admin"}}}
 
 
-def test_graphiql_is_not_served_when_debug_is_off(db: Any) -> None:
-    assert settings.DEBUG is False
+def test_graphiql_is_not_served_when_its_setting_is_off(db: Any) -> None:
+    assert settings.GRAPHIQL is False
 
     response = Client().get("/graphql/", HTTP_ACCEPT="text/html")
 
@@ -497,8 +497,10 @@ def test_graphiql_is_not_served_when_debug_is_off(db: Any) -> None:
     }
 
 
-def test_graphiql_is_served_in_debug(db: Any, settings: Any) -> None:
-    settings.DEBUG = True
+def test_graphiql_is_served_when_its_setting_is_on(db: Any, settings: Any) -> None:
+    """GraphiQL has a setting of its own (on in the local profile): DEBUG stays off."""
+    settings.GRAPHIQL = True
+    assert settings.DEBUG is False
 
     response = Client().get("/graphql/", HTTP_ACCEPT="text/html")
 
