@@ -5,7 +5,9 @@ Authentication uses the same access tokens as REST (``Authorization: Bearer <tok
 session is used, and then CSRF is enforced. Depth, field-count, cost and body-size limits
 are checked before execution, the execution itself stops at a deadline, and statements
 run under the web statement timeout; introspection and GraphiQL have settings of their
-own (``GRAPHQL_INTROSPECTION``, ``GRAPHIQL``), on in the local profile only.
+own (``GRAPHQL_INTROSPECTION``, ``GRAPHIQL``), on in the local profile only. GraphiQL is
+the project's own page (``console/graphiql.html``): vendored scripts, no inline code, so
+it works offline and under the content security policy.
 
 Every error carries ``extensions.code``: request-level failures (bad JSON, bad
 parameters) answer 400 with one, a query that does not parse or validate gets
@@ -116,6 +118,8 @@ def _internal_error(error: BaseException, formatted: Mapping[str, Any] | None = 
 
 @method_decorator(csrf_exempt, name="dispatch")
 class YoutilityGraphQLView(GraphQLView):
+    graphiql_template = "console/graphiql.html"
+
     def __init__(self, **kwargs: Any) -> None:
         # Read per request (as_view builds a view per request), so settings changes apply at once.
         kwargs.setdefault("graphiql", settings.GRAPHIQL)

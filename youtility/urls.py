@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from apps.core import security as core_security
 from apps.core import views as core_views
 from apps.core.api.imports import ImportView
 from youtility.graphql_view import YoutilityGraphQLView
@@ -19,7 +20,12 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("apps.audit.api.urls")),
     path("imports/", ImportView.as_view(), name="imports"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # The split view serves Swagger UI's start-up script as a file: the policy allows no inline script.
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="schema", template_name="console/swagger_ui.html"),
+        name="swagger-ui",
+    ),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema", template_name="console/redoc.html"), name="redoc"),
 ]
 
@@ -29,6 +35,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
     path("metrics", core_views.metrics, name="metrics"),
+    path("csp-report", core_security.csp_report, name="csp-report"),
     path("admin/", admin.site.urls),
     path("", include("apps.console.urls")),
 ]

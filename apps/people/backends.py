@@ -8,23 +8,11 @@ from django.http import HttpRequest
 
 from apps.core import tenancy
 from apps.core.errors import DomainError
+from apps.core.http import client_ip
 
 from . import throttling
 from .models import Person
 from .services import check_credentials
-
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    """The client address, trusting X-Forwarded-For only as far as our own proxies."""
-    if request is None:
-        return None
-    from django.conf import settings
-
-    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-    hops = settings.TRUSTED_PROXY_COUNT
-    if forwarded and hops > 0 and len(forwarded) >= hops:
-        return forwarded[-hops]
-    return request.META.get("REMOTE_ADDR")
 
 
 class TenantLoginBackend:

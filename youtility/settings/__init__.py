@@ -89,6 +89,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "apps.core.middleware.RequestIdMiddleware",
     "apps.core.middleware.MetricsMiddleware",
+    "apps.core.security.ContentSecurityPolicyMiddleware",
     "apps.core.middleware.BodySizeLimitMiddleware",
     "apps.core.middleware.CleanInputMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -296,7 +297,6 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a "kind" choice field; name each enum after its model.
@@ -398,6 +398,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # A refused CSRF token gets the console's 403 page (or the API's error shape), not Django's.
 CSRF_FAILURE_VIEW = "apps.core.views.csrf_failure"
+# Violation reports browsers send to /csp-report (apps.core.security): the largest body
+# read, and how many reports one client address may send a minute.
+CSP_REPORT_MAX_BYTES = env_int("CSP_REPORT_MAX_BYTES", 16 * 1024)
+CSP_REPORTS_PER_MINUTE = env_int("CSP_REPORTS_PER_MINUTE", 60)
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

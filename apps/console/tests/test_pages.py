@@ -1,4 +1,4 @@
-"""The console's pages and the API docs serve no inline scripts and nothing from other origins."""
+"""The console's pages, the API docs and GraphiQL serve no inline scripts and nothing from other origins."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ def test_home_page_is_self_contained(tenant_a_admin: Any) -> None:
     ("path", "bundle"),
     [
         ("/api/v1/docs/", "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js"),
-        ("/api/v1/redoc/", "/static/drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js"),
+        ("/api/v1/redoc/", "/static/vendor/redoc/redoc.standalone.js"),
     ],
 )
 def test_api_docs_load_nothing_from_a_cdn(path: str, bundle: str) -> None:
@@ -74,4 +74,16 @@ def test_api_docs_load_nothing_from_a_cdn(path: str, bundle: str) -> None:
     html = response.content.decode()
     assert response.status_code == 200
     assert f'src="{bundle}"' in html
-    assert external_urls(html) == []
+    assert (inline_scripts(html), external_urls(html)) == ([], [])
+    assert "<style" not in html
+
+
+@pytest.mark.django_db
+def test_graphiql_loads_nothing_from_a_cdn(settings: Any) -> None:
+    settings.GRAPHIQL = True
+    response = Client().get("/graphql/", HTTP_ACCEPT="text/html")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<script src="/static/vendor/graphiql/graphiql.min.js" defer></script>' in html
+    assert (inline_scripts(html), external_urls(html)) == ([], [])
+    assert "<style" not in html

@@ -133,8 +133,7 @@ def test_an_api_500_is_the_error_shape_with_the_request_id(db: Any) -> None:
 
 def test_the_500_page_needs_no_database_and_no_session(django_db_blocker: Any) -> None:
     """Rendered when the database may be what failed: any query would raise here."""
-    request = RequestFactory().get("/jobs/")
-    request.session = None  # type: ignore[attr-defined]
+    request = RequestFactory().get("/jobs/")  # no session, no user
 
     with django_db_blocker.block():
         response = views.handler500(request)

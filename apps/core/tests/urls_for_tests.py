@@ -4,6 +4,7 @@ from typing import Any
 import graphene
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
+from django.template import Context, Template
 from django.urls import include, path
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import AllowAny
@@ -78,12 +79,27 @@ class SlowQuery(graphene.ObjectType):
 
 slow_schema = graphene.Schema(query=SlowQuery)
 
+# A console page breaking the policy on purpose: an inline script (which must not run)
+# and an image from another origin (which must not load).
+_VIOLATION_PAGE = Template(
+    '{% extends "console/base.html" %}{% block body %}<main><h1 id="ok">A page with violations</h1>'
+    '<script>document.title = "inline script ran";</script>'
+    '<img id="foreign" alt="" src="https://images.example.com/x.png?session=secret-value">'
+    "</main>{% endblock %}"
+)
+
+
+def violation_page(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(_VIOLATION_PAGE.render(Context({})))
+
+
 urlpatterns = [
     path("api/v1/boom/", boom),
     path("boom/", console_boom),
     path("api/v1/data-error/", data_error),
     path("api/v1/sleep/", sleep),
     path("graphql-slow/", YoutilityGraphQLView.as_view(schema=slow_schema)),
+    path("test-csp-violation/", violation_page),
     path("", include("youtility.urls")),
 ]
 __all__ = ["handler400", "handler403", "handler404", "handler500", "urlpatterns"]
