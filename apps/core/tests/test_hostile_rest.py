@@ -142,7 +142,10 @@ def test_nul_in_a_console_form_gets_the_bad_request_page() -> None:
     response = Client(raise_request_exception=False).post(
         "/login/", "tenant=acme&login=admin%00&password=x", content_type="application/x-www-form-urlencoded"
     )
-    assert (response.status_code, response["Content-Type"], response.content) == (400, "text/plain", b"Bad request")
+    html = response.content.decode()
+    assert (response.status_code, response["Content-Type"]) == (400, "text/html; charset=utf-8")
+    assert "<title>Bad request · Youtility</title>" in html  # the console's own page
+    assert "admin" not in html and "\x00" not in html
 
 
 def _deep(levels: int) -> str:
