@@ -9,14 +9,13 @@ taken on the command line, where it would land in shell history and the process 
 
 from __future__ import annotations
 
-import getpass
-import os
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.core.errors import DomainError
+from apps.core.management.passwords import read_password
 from apps.people.operators import create_operator
 
 
@@ -35,15 +34,7 @@ class Command(BaseCommand):
         parser.add_argument("--password-env", help="Name of an environment variable holding the password")
 
     def _password(self, options: dict[str, Any]) -> str:
-        if options["password_env"]:
-            value = os.environ.get(options["password_env"], "")
-            if not value:
-                raise CommandError(f"The environment variable {options['password_env']} is empty or unset.")
-            return value
-        first = getpass.getpass("Password for the operator: ")
-        if first != getpass.getpass("Again: "):
-            raise CommandError("The passwords do not match.")
-        return first
+        return read_password(options["password_env"], "operator")
 
     def handle(self, *args: Any, **options: Any) -> None:
         password = self._password(options)

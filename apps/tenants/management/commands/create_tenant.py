@@ -7,8 +7,6 @@ interactively, never taken on the command line where it would land in shell hist
 
 from __future__ import annotations
 
-import getpass
-import os
 from typing import Any
 
 from django.conf import settings
@@ -18,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from apps.core.errors import DomainError
+from apps.core.management.passwords import read_password
 from apps.core.tenancy import tenant_context
 from apps.people.capabilities import ADMIN
 from apps.people.services import create_person, ensure_seed_roles
@@ -44,15 +43,7 @@ class Command(BaseCommand):
         parser.add_argument("--admin-password-env", help="Name of an environment variable holding the admin's password")
 
     def _password(self, options: dict[str, Any]) -> str:
-        if options["admin_password_env"]:
-            value = os.environ.get(options["admin_password_env"], "")
-            if not value:
-                raise CommandError(f"The environment variable {options['admin_password_env']} is empty or unset.")
-            return value
-        first = getpass.getpass("Password for the administrator: ")
-        if first != getpass.getpass("Again: "):
-            raise CommandError("The passwords do not match.")
-        return first
+        return read_password(options["admin_password_env"], "administrator")
 
     def _create_admin(self, tenant: Tenant, options: dict[str, Any], password: str) -> None:
         with tenant_context(tenant):
