@@ -42,6 +42,10 @@ def tracked_fields(model: type[models.Model]) -> tuple[models.Field, ...]:
 
 
 def is_masked(model: type[models.Model], field: models.Field) -> bool:
+    """Masked by name (a word of it is a secret word) or by the model's ``changelog_masked``;
+    a model's ``changelog_unmasked`` names fields the rule would hide wrongly (a dedupe key)."""
+    if field.name in getattr(model, "changelog_unmasked", ()):
+        return False
     words = set(field.name.lower().split("_"))
     return bool(words & SECRET_WORDS) or field.name in getattr(model, "changelog_masked", ())
 

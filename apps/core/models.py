@@ -190,6 +190,8 @@ class TenantModel(models.Model):
     #: Fields never shown, only said to have changed ("********"), on top of the naming
     #: rule of ``apps.audit.values`` (password, secret, token, key, hash).
     changelog_masked: ClassVar[tuple[str, ...]] = ()
+    #: Fields the naming rule would mask that hold no secret (``dedupe_key``): shown.
+    changelog_unmasked: ClassVar[tuple[str, ...]] = ()
     #: Bookkeeping fields whose changes are not worth an entry (``last_login``...).
     changelog_ignored: ClassVar[tuple[str, ...]] = ()
     #: Foreign keys (or generic foreign keys), first one set wins, whose object's history

@@ -98,6 +98,8 @@ class Ticket(TenantModel):
     closed_at = models.DateTimeField(null=True, blank=True)
     attachments = GenericRelation("core.Attachment", content_type_field="owner_type", object_id_field="owner_id")
 
+    changelog_unmasked = ("dedupe_key",)  # what makes raises one, not a secret
+
     class Meta(TenantModel.Meta):
         constraints = [
             *TenantModel.Meta.constraints,

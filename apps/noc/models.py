@@ -97,6 +97,8 @@ class Alert(TenantModel):
     )
     resolution_note = models.TextField(blank=True)
 
+    changelog_unmasked = ("dedupe_key",)  # what makes raises one, not a secret
+
     class Meta(TenantModel.Meta):
         constraints = [
             *TenantModel.Meta.constraints,
