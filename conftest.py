@@ -25,6 +25,9 @@ from apps.people.services import create_person, ensure_seed_roles, obtain_tokens
 from apps.tenants.models import Tenant
 from apps.tenants.services import create_tenant
 
+# RUN_SLOW=1 runs the tests marked slow; without it they are skipped.
+pytest_plugins = ["apps.core.pytest_plugin"]
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:

@@ -10,9 +10,11 @@ superuser, ``BENCH_SUPERUSER_URL``), then the table is vacuumed and analysed by 
 owner. ``autoclose_tenant`` is timed alone, and a second run must close nothing.
 
 Baseline, in the same run: the rows are put back as they were, the table vacuumed again,
-and a single plain ``UPDATE scheduling_job SET status = 'AUTOCLOSED' WHERE id = ANY(...)``
-of the same rows is timed. The ratio is auto-close jobs/s over plain-update jobs/s (1.0:
-as fast as the cheapest UPDATE of those rows can be).
+and a single plain ``UPDATE scheduling_job SET status = 'AUTOCLOSED', version =
+nextval(<the tenant's sequence>) WHERE id = ANY(...)`` of the same rows is timed. It sets
+the version itself, as the service's statements do, so the per-row version trigger stands
+aside for both and the ratio compares like with like. The ratio is auto-close jobs/s over
+plain-update jobs/s (1.0: as fast as the cheapest UPDATE of those rows can be).
 
 The miss report (alert, e-mail to the in-charge, ticket) is timed separately on a small
 sample in a tenant of its own (``BENCH_REPORT_JOBS``); e-mails go to the in-memory backend.
@@ -45,6 +47,7 @@ from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from apps.core import tenancy  # noqa: E402
+from apps.core.rls import version_sequence  # noqa: E402
 from apps.core.tenancy import tenant_context  # noqa: E402
 from apps.helpdesk.models import Ticket  # noqa: E402
 from apps.noc.models import Alert  # noqa: E402
@@ -292,7 +295,11 @@ def main() -> None:
         owner("VACUUM ANALYZE scheduling_job")
         with transaction.atomic(using=tenant.db_alias):
             started = time.perf_counter()
-            plain_rows = execute("UPDATE scheduling_job SET status = 'AUTOCLOSED' WHERE id = ANY(%s)", [ids])
+            sequence = version_sequence(tenant.pk, using=tenant.db_alias)
+            plain_rows = execute(
+                "UPDATE scheduling_job SET status = 'AUTOCLOSED', version = nextval(%s::regclass) WHERE id = ANY(%s)",
+                [sequence, ids],
+            )
             plain = time.perf_counter() - started
         assert plain_rows == len(ids), plain_rows
     print(bench_report())
