@@ -2,8 +2,8 @@
 
 Every app that takes files (tickets, jobs, answers, attendance, work orders) calls
 ``store_attachment`` with the row that owns the file. The checks are the same for all of
-them: a size limit per kind (``ATTACHMENT_MAX_BYTES``, bytes by kind, overrides the
-defaults below) and a type found in the bytes (``apps.core.uploads``). Who may attach to
+them: a size limit per kind (the ``ATTACHMENT_MAX_BYTES`` setting, bytes by kind)
+and a type found in the bytes (``apps.core.uploads``). Who may attach to
 or read an owner's files is the owner's app's business: it fetches the owner through its
 own scoped selector first, then calls these.
 """
@@ -31,16 +31,7 @@ from .models import Attachment
 
 log = structlog.get_logger(__name__)
 
-MiB = 1024 * 1024
 Kind = Attachment.Kind
-
-DEFAULT_MAX_BYTES: dict[str, int] = {
-    Kind.PHOTO: 10 * MiB,
-    Kind.SIGNATURE: 1 * MiB,
-    Kind.AUDIO: 10 * MiB,
-    Kind.VIDEO: 20 * MiB,
-    Kind.DOCUMENT: 20 * MiB,
-}
 
 ALLOWED_TYPES: dict[str, frozenset[uploads.FileType]] = {
     Kind.PHOTO: uploads.IMAGE_TYPES,
@@ -57,8 +48,7 @@ MAX_NAME_CHARS = 120
 
 def max_bytes(kind: str) -> int:
     """The size limit of an attachment of ``kind``, in bytes."""
-    configured: dict[str, int] = getattr(settings, "ATTACHMENT_MAX_BYTES", {})
-    return int(configured.get(kind, DEFAULT_MAX_BYTES[kind]))
+    return settings.ATTACHMENT_MAX_BYTES[kind]
 
 
 def largest_limit(kinds: Iterable[str] | None = None) -> int:

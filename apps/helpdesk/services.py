@@ -67,9 +67,6 @@ log = structlog.get_logger(__name__)
 MAX_TITLE_LENGTH = 200
 MAX_TEXT_LENGTH = 4000  # description, comment, transition note
 MAX_DEDUPE_KEY_LENGTH = 200
-MAX_PHOTOS_PER_REQUEST = int(getattr(settings, "TICKET_MAX_PHOTOS_PER_REQUEST", 5))
-MAX_ATTACHMENTS_PER_TICKET = int(getattr(settings, "TICKET_MAX_ATTACHMENTS", 30))
-MAX_COMMENTS_PER_TICKET = int(getattr(settings, "TICKET_MAX_COMMENTS", 500))
 
 #: Status -> statuses it may move to.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -271,7 +268,7 @@ def create_ticket(
     Handlers (``tickets.manage``) and workers (``jobs.perform``) may raise tickets; only
     handlers of the site may name an assignee, and without one the site's in-charge gets
     it. Each photo is checked (``apps.core.attachments``, kind PHOTO, at most
-    ``MAX_PHOTOS_PER_REQUEST``) before anything is written.
+    ``TICKET_MAX_PHOTOS_PER_REQUEST``) before anything is written.
 
     ``uuid`` makes the call idempotent for an offline phone: sent again, the ticket it
     created is returned with ``False`` (and nothing changes); returns ``(ticket, True)``
@@ -291,11 +288,11 @@ def create_ticket(
     title = clean_text(title, "title", MAX_TITLE_LENGTH, required=True)
     description = clean_text(description, "description", MAX_TEXT_LENGTH, required=False)
     photos = list(photos)
-    if len(photos) > MAX_PHOTOS_PER_REQUEST:
+    if len(photos) > settings.TICKET_MAX_PHOTOS_PER_REQUEST:
         raise TicketError(
-            f"At most {MAX_PHOTOS_PER_REQUEST} photos may come with a ticket.",
+            f"At most {settings.TICKET_MAX_PHOTOS_PER_REQUEST} photos may come with a ticket.",
             code="too_many_files",
-            details={"field": "photos", "max_files": MAX_PHOTOS_PER_REQUEST},
+            details={"field": "photos", "max_files": settings.TICKET_MAX_PHOTOS_PER_REQUEST},
         )
     checked = [attachments.check_upload(photo, kind=Attachment.Kind.PHOTO, field="photos") for photo in photos]
     if assignee_person_id is not None or assignee_team_id is not None:
@@ -493,11 +490,11 @@ def add_comment(actor: Any, ticket: Ticket, body: Any) -> TicketComment:
         ticket = _locked(ticket)
         _require(actor is None or selectors.may_contribute(actor, ticket))
         _not_final(ticket)
-        if TicketComment.objects.filter(ticket=ticket).count() >= MAX_COMMENTS_PER_TICKET:
+        if TicketComment.objects.filter(ticket=ticket).count() >= settings.TICKET_MAX_COMMENTS:
             raise TicketConflict(
-                f"A ticket takes at most {MAX_COMMENTS_PER_TICKET} comments.",
+                f"A ticket takes at most {settings.TICKET_MAX_COMMENTS} comments.",
                 code="too_many_comments",
-                details={"max": MAX_COMMENTS_PER_TICKET},
+                details={"max": settings.TICKET_MAX_COMMENTS},
             )
         comment = TicketComment.objects.create(ticket=ticket, author=actor, body=body)
         record(ticket, TicketEvent.Kind.COMMENTED, actor, comment=comment)
@@ -509,17 +506,17 @@ def attach_file(
     actor: Any, ticket: Ticket, upload: Any, *, kind: str = Attachment.Kind.PHOTO, point: Any = None
 ) -> Attachment:
     """Attach a file to a ticket (who may comment may attach); checked by
-    ``apps.core.attachments`` for ``kind``, at most ``MAX_ATTACHMENTS_PER_TICKET`` a ticket."""
+    ``apps.core.attachments`` for ``kind``, at most ``TICKET_MAX_ATTACHMENTS`` a ticket."""
     checked = attachments.check_upload(upload, kind=kind, field="file")
     with _atomic():
         ticket = _locked(ticket)
         _require(actor is None or selectors.may_contribute(actor, ticket))
         _not_final(ticket)
-        if attachments.count_of(ticket) >= MAX_ATTACHMENTS_PER_TICKET:
+        if attachments.count_of(ticket) >= settings.TICKET_MAX_ATTACHMENTS:
             raise TicketConflict(
-                f"A ticket takes at most {MAX_ATTACHMENTS_PER_TICKET} files.",
+                f"A ticket takes at most {settings.TICKET_MAX_ATTACHMENTS} files.",
                 code="too_many_files",
-                details={"field": "file", "max_files": MAX_ATTACHMENTS_PER_TICKET},
+                details={"field": "file", "max_files": settings.TICKET_MAX_ATTACHMENTS},
             )
         attachment = attachments.save_checked(ticket, checked, point=point, by=actor)
         try:

@@ -7,9 +7,10 @@ webhook. Still unacknowledged after the same delay again, it escalates to the ne
 level, up to ``MAX_LEVEL``.
 
 Delays (minutes; null = never) come from ``Tenant.settings["noc"]["escalation_minutes"]``,
-falling back per severity to the ``NOC_ESCALATION_MINUTES`` setting, then to
-``DEFAULT_ESCALATION_MINUTES``. An alert's next due time is fixed when its clock starts
-(raised, revived, escalated), so a changed setting applies to the next clock.
+falling back per severity to the ``NOC_ESCALATION_MINUTES`` setting (which holds the
+defaults and is checked when the settings load). An alert's next due time is fixed when
+its clock starts (raised, revived, escalated), so a changed setting applies to the next
+clock.
 
 The run is idempotent under concurrency: each alert is locked with ``SKIP LOCKED`` and
 re-checked under the lock, so two runs at the same moment escalate it once.
@@ -35,13 +36,8 @@ from .recipients import escalation_recipients
 
 log = structlog.get_logger(__name__)
 
-DEFAULT_ESCALATION_MINUTES: dict[str, int | None] = {
-    Alert.Severity.CRITICAL: 5,
-    Alert.Severity.HIGH: 15,
-    Alert.Severity.MEDIUM: 60,
-    Alert.Severity.LOW: None,
-}
 MAX_LEVEL = 2
+#: The longest delay a company may set; the installation's (NOC_ESCALATION_MINUTES) has the same bound.
 MAX_DELAY_MINUTES = 7 * 24 * 60
 #: Alerts escalated per tenant and run; the rest wait for the next run.
 BATCH_SIZE = 500
@@ -54,9 +50,7 @@ def _valid_minutes(value: Any) -> bool:
 def escalation_minutes(tenant_settings: dict[str, Any] | None = None) -> dict[str, int | None]:
     """Delay per severity in minutes (None: never), for the tenant in context unless
     ``tenant_settings`` (a ``Tenant.settings``) is given. Invalid tenant values are ignored."""
-    minutes = dict(DEFAULT_ESCALATION_MINUTES)
-    configured = getattr(settings, "NOC_ESCALATION_MINUTES", None) or {}
-    minutes.update({key: value for key, value in configured.items() if key in minutes and _valid_minutes(value)})
+    minutes = dict(settings.NOC_ESCALATION_MINUTES)
     if tenant_settings is None:
         tenant_id = tenancy.current_tenant().id
         tenant_settings = Tenant.objects.filter(pk=tenant_id).values_list("settings", flat=True).first() or {}

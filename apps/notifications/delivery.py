@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 import structlog
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
@@ -36,16 +36,12 @@ EARLY_TOLERANCE = timedelta(seconds=2)
 USER_AGENT = "Youtility-Webhooks/1.0"
 
 
-def _setting(name: str, default: float) -> float:
-    return float(getattr(settings, name, default))
-
-
 def webhook_max_attempts() -> int:
-    return int(_setting("WEBHOOK_MAX_ATTEMPTS", 8))
+    return settings.WEBHOOK_MAX_ATTEMPTS
 
 
 def email_max_attempts() -> int:
-    return int(_setting("NOTIFICATIONS_EMAIL_MAX_ATTEMPTS", 5))
+    return settings.NOTIFICATIONS_EMAIL_MAX_ATTEMPTS
 
 
 def backoff_seconds(
@@ -68,14 +64,11 @@ def _due(row: NotificationLog | WebhookDelivery, now: datetime) -> bool:
 
 
 def _email(row: NotificationLog) -> EmailMultiAlternatives:
-    from_email = getattr(settings, "NOTIFICATIONS_FROM_EMAIL", None) or settings.DEFAULT_FROM_EMAIL
-    connection = get_connection(timeout=_setting("NOTIFICATIONS_EMAIL_TIMEOUT_SECONDS", 30))
     message = EmailMultiAlternatives(
         subject=row.subject,
         body=row.body_text,
-        from_email=from_email,
+        from_email=settings.NOTIFICATIONS_FROM_EMAIL,
         to=[row.email],
-        connection=connection,
         headers={"Auto-Submitted": "auto-generated", "X-Youtility-Event": row.event},
     )
     if row.body_html:
@@ -116,7 +109,7 @@ def send_email(log_id: int, log_uuid: str) -> str:
             row.last_error = ""
         countdown = 0.0
         if retry:
-            countdown = backoff_seconds(row.attempts, base=_setting("NOTIFICATIONS_EMAIL_RETRY_BASE_SECONDS", 60))
+            countdown = backoff_seconds(row.attempts, base=settings.NOTIFICATIONS_EMAIL_RETRY_BASE_SECONDS)
             row.next_attempt_at = now + timedelta(seconds=countdown)
             dispatch.send_emails_on_commit([row], countdown=countdown)
         else:
@@ -163,7 +156,7 @@ def _finish(delivery: WebhookDelivery, outcome: transport.Outcome, now: datetime
         delivery.delivered_at = timezone.now()
         return None
     if outcome.retryable and delivery.attempts < webhook_max_attempts():
-        countdown = backoff_seconds(delivery.attempts, base=_setting("WEBHOOK_RETRY_BASE_SECONDS", 30))
+        countdown = backoff_seconds(delivery.attempts, base=settings.WEBHOOK_RETRY_BASE_SECONDS)
         delivery.next_attempt_at = now + timedelta(seconds=countdown)
         return countdown
     delivery.status = WebhookDelivery.Status.FAILED
@@ -243,7 +236,7 @@ def redispatch_due(now: datetime | None = None, batch: int = 500) -> int:
     from apps.tenants.models import Tenant
 
     now = now or timezone.now()
-    cutoff = now - timedelta(seconds=_setting("NOTIFICATIONS_REDISPATCH_AFTER_SECONDS", 120))
+    cutoff = now - timedelta(seconds=settings.NOTIFICATIONS_REDISPATCH_AFTER_SECONDS)
     queued = 0
     for alias in settings.DATABASES:
         jobs: dict[int, list[tuple[str, int, str]]] = defaultdict(list)
@@ -273,7 +266,7 @@ def purge_old(now: datetime | None = None) -> dict[str, int]:
     """Delete finished e-mail logs and webhook deliveries older than
     ``NOTIFICATIONS_RETENTION_DAYS`` (90 by default) in every database; pending rows stay."""
     now = now or timezone.now()
-    cutoff = now - timedelta(days=_setting("NOTIFICATIONS_RETENTION_DAYS", 90))
+    cutoff = now - timedelta(days=settings.NOTIFICATIONS_RETENTION_DAYS)
     deleted = {"notification_logs": 0, "webhook_deliveries": 0}
     for alias in settings.DATABASES:
         with tenancy.system_context("purge old notifications", db_alias=alias):

@@ -23,9 +23,8 @@ def task_options(countdown: float = 0) -> dict[str, Any]:
     """Options of every publish: ``NOTIFICATIONS_TASK_QUEUE`` overrides routing by name (tests
     use it to reach their own worker), and ``countdown`` delays a retry."""
     options: dict[str, Any] = {}
-    queue = getattr(settings, "NOTIFICATIONS_TASK_QUEUE", None)
-    if queue:
-        options["queue"] = queue
+    if settings.NOTIFICATIONS_TASK_QUEUE:
+        options["queue"] = settings.NOTIFICATIONS_TASK_QUEUE
     if countdown > 0:
         options["countdown"] = countdown
     return options

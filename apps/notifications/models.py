@@ -17,7 +17,7 @@ def store_response_bodies() -> bool:
     operator opened it can be an internal service's reply that a tenant admin should never
     read. Status, timing, attempts and the error class are enough to diagnose most failures.
     """
-    return bool(getattr(settings, "WEBHOOK_STORE_RESPONSE_BODY", False))
+    return settings.WEBHOOK_STORE_RESPONSE_BODY
 
 
 class NotificationPreference(TenantModel):

@@ -32,7 +32,7 @@ URL_KEYS = ("url", "console_url", "path", "console_path")
 
 def console_url() -> str:
     """Base URL of the web console for links in e-mails (``CONSOLE_BASE_URL``)."""
-    return str(getattr(settings, "CONSOLE_BASE_URL", "http://127.0.0.1:8000")).rstrip("/")
+    return settings.CONSOLE_BASE_URL.rstrip("/")
 
 
 def plain_json(data: Any, *, what: str) -> dict[str, Any]:

@@ -227,7 +227,7 @@ def remove_preference(preference: NotificationPreference) -> None:
 
 
 def webhooks_per_tenant() -> int:
-    return int(getattr(settings, "WEBHOOKS_PER_TENANT_MAX", 50))
+    return settings.WEBHOOKS_PER_TENANT_MAX
 
 
 def _clean_webhook(fields: dict[str, Any], current: Webhook | None) -> dict[str, Any]:

@@ -28,15 +28,15 @@ EXCERPT_BYTES = 1024
 
 
 def connect_timeout() -> float:
-    return float(getattr(settings, "WEBHOOK_CONNECT_TIMEOUT_SECONDS", 5))
+    return settings.WEBHOOK_CONNECT_TIMEOUT_SECONDS
 
 
 def read_timeout() -> float:
-    return float(getattr(settings, "WEBHOOK_READ_TIMEOUT_SECONDS", 10))
+    return settings.WEBHOOK_READ_TIMEOUT_SECONDS
 
 
 def total_timeout() -> float:
-    return float(getattr(settings, "WEBHOOK_TOTAL_TIMEOUT_SECONDS", 30))
+    return settings.WEBHOOK_TOTAL_TIMEOUT_SECONDS
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ class _PinnedHTTPSConnection(_PinnedHTTPConnection):
 
 def ssl_context() -> ssl.SSLContext:
     """The system's trust store, or ``WEBHOOK_CA_FILE`` when an installation needs its own CA."""
-    return _context_for(getattr(settings, "WEBHOOK_CA_FILE", None) or None)
+    return _context_for(settings.WEBHOOK_CA_FILE or None)
 
 
 @functools.lru_cache(maxsize=4)

@@ -17,7 +17,17 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from .env import database_from_url, env_bool, env_int, env_int_map, env_list, env_str, parse_alias_urls
+from .env import (
+    database_from_url,
+    env_bool,
+    env_delay_map,
+    env_float,
+    env_int,
+    env_int_map,
+    env_list,
+    env_str,
+    parse_alias_urls,
+)
 from .keys import check_pair, generate_key, key_from_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -231,8 +241,11 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
-EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+# Seconds an SMTP connection may wait for the server (every e-mail sent is a notification).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Youtility <noreply@youtility.local>")
+# Sender of notification e-mails.
+NOTIFICATIONS_FROM_EMAIL = env_str("NOTIFICATIONS_FROM_EMAIL", DEFAULT_FROM_EMAIL)
 # Links in e-mails point here.
 CONSOLE_BASE_URL = env_str("CONSOLE_BASE_URL", "http://127.0.0.1:8000")
 # Webhooks reach public addresses only, unless the operator lists internal receivers'
@@ -247,6 +260,40 @@ INSTALLATION_ENDPOINTS = env_list("INSTALLATION_ENDPOINTS", ["127.0.0.1:8000", "
 # Keep (and show) the first KiB of a receiver's answer on each delivery; never for a
 # receiver reached through the allow-list above.
 WEBHOOK_STORE_RESPONSE_BODY = env_bool("WEBHOOK_STORE_RESPONSE_BODY", False)
+# Attempts per e-mail and per webhook delivery, and the first retry's delay in seconds
+# (doubled after each failure, at most an hour; apps.notifications.delivery).
+NOTIFICATIONS_EMAIL_MAX_ATTEMPTS = env_int("NOTIFICATIONS_EMAIL_MAX_ATTEMPTS", 5)
+NOTIFICATIONS_EMAIL_RETRY_BASE_SECONDS = env_int("NOTIFICATIONS_EMAIL_RETRY_BASE_SECONDS", 60)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
+# Seconds one webhook attempt may take to connect, to wait for each read, and in all.
+WEBHOOK_CONNECT_TIMEOUT_SECONDS = env_float("WEBHOOK_CONNECT_TIMEOUT_SECONDS", 5.0)
+WEBHOOK_READ_TIMEOUT_SECONDS = env_float("WEBHOOK_READ_TIMEOUT_SECONDS", 10.0)
+WEBHOOK_TOTAL_TIMEOUT_SECONDS = env_float("WEBHOOK_TOTAL_TIMEOUT_SECONDS", 30.0)
+# A CA bundle for receivers whose certificates a private CA signs (empty: the system's store).
+WEBHOOK_CA_FILE = env_str("WEBHOOK_CA_FILE", "")
+# Webhooks one company may register.
+WEBHOOKS_PER_TENANT_MAX = env_int("WEBHOOKS_PER_TENANT_MAX", 50)
+# How overdue an e-mail or delivery must be before notifications.redispatch_due queues it
+# again (its publish was lost with Redis, or its message with a worker).
+NOTIFICATIONS_REDISPATCH_AFTER_SECONDS = env_int("NOTIFICATIONS_REDISPATCH_AFTER_SECONDS", 120)
+# Days finished e-mail logs and webhook deliveries are kept (notifications.purge_old).
+NOTIFICATIONS_RETENTION_DAYS = env_int("NOTIFICATIONS_RETENTION_DAYS", 90)
+# Not an operator setting: a queue that overrides the routes below for notification tasks,
+# so that a test's own worker receives them (empty: the routes decide).
+NOTIFICATIONS_TASK_QUEUE = ""
+
+# --- Tickets and alerts ---------------------------------------------------------------------
+# Limits of one ticket (apps.helpdesk.services): photos sent with a new ticket, then files
+# and comments in all.
+TICKET_MAX_PHOTOS_PER_REQUEST = env_int("TICKET_MAX_PHOTOS_PER_REQUEST", 5)
+TICKET_MAX_ATTACHMENTS = env_int("TICKET_MAX_ATTACHMENTS", 30)
+TICKET_MAX_COMMENTS = env_int("TICKET_MAX_COMMENTS", 500)
+# Minutes an alert may stay unacknowledged before it escalates, per severity, at most a
+# week ("CRITICAL=3,LOW=never"); a company's Tenant.settings win (apps.noc.escalation).
+NOC_ESCALATION_MINUTES = env_delay_map(
+    "NOC_ESCALATION_MINUTES", {"CRITICAL": 5, "HIGH": 15, "MEDIUM": 60, "LOW": None}, longest=7 * 24 * 60
+)
 
 # --- Requests -----------------------------------------------------------------------------
 # Bodies above this are refused with 413 before anything parses them; uploads get their
@@ -255,6 +302,19 @@ MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 # A person's reference photo (JPEG, PNG or WebP), checked by apps.people.services.
 PERSON_PHOTO_MAX_BYTES = env_int("PERSON_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
+# Size limit of a stored attachment (apps.core.attachments) per kind, in bytes: "PHOTO=5242880"
+# changes that kind only; a kind that does not exist is refused.
+ATTACHMENT_MAX_BYTES = env_int_map(
+    "ATTACHMENT_MAX_BYTES",
+    {
+        "PHOTO": 10 * 1024 * 1024,
+        "SIGNATURE": 1024 * 1024,
+        "AUDIO": 10 * 1024 * 1024,
+        "VIDEO": 20 * 1024 * 1024,
+        "DOCUMENT": 20 * 1024 * 1024,
+    },
+    known_keys_only=True,
+)
 # Endpoints that take files get their own limit (the file's limit plus multipart
 # overhead), by a regular expression matched at the start of the path.
 UPLOAD_BODY_LIMITS = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -13,7 +14,7 @@ from apps.core.api.fields import POINT_SCHEMA, PointField
 from apps.core.errors import DomainError
 from apps.core.models import Attachment
 from apps.helpdesk.models import EscalationRule, SlaPolicy, Ticket, TicketComment, TicketEvent
-from apps.helpdesk.services import MAX_PHOTOS_PER_REQUEST, TRANSITIONS
+from apps.helpdesk.services import TRANSITIONS
 
 
 def _id(source: str, help_text: str, **kwargs: Any) -> serializers.IntegerField:
@@ -100,7 +101,7 @@ class MultipartPointField(PointField):
 
 
 class TicketCreateSerializer(serializers.Serializer):
-    """Raise a ticket: JSON, or multipart with up to ``MAX_PHOTOS_PER_REQUEST`` ``photos``."""
+    """Raise a ticket: JSON, or multipart with up to ``TICKET_MAX_PHOTOS_PER_REQUEST`` ``photos``."""
 
     uuid = serializers.UUIDField(
         required=False, help_text="Client-generated id: sending the same ticket again returns it (200)."
@@ -117,7 +118,7 @@ class TicketCreateSerializer(serializers.Serializer):
         required=False,
         default=list,
         write_only=True,  # stored as the ticket's attachments (/tickets/{id}/attachments/), never echoed
-        help_text=f"JPEG, PNG or WebP photos (multipart), at most {MAX_PHOTOS_PER_REQUEST}.",
+        help_text=f"JPEG, PNG or WebP photos (multipart), at most {settings.TICKET_MAX_PHOTOS_PER_REQUEST}.",
     )
     point = MultipartPointField(required=False, allow_null=True, help_text="Where the photos were taken.")
 

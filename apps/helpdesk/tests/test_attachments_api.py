@@ -16,7 +16,6 @@ from PIL import Image
 
 from apps.core.models import Attachment
 from apps.core.tenancy import tenant_context
-from apps.helpdesk import services
 
 from .factories import image_bytes, make_ticket, photo
 from .helpers import TICKETS, deliveries, error, events, subscribe, url
@@ -139,7 +138,7 @@ def test_refused_files_write_nothing(
 
 
 def test_per_kind_size_limit(settings: Any, tenant_a_supervisor: Any, ticket: Any, media_root: Path) -> None:
-    settings.ATTACHMENT_MAX_BYTES = {"PHOTO": 100}
+    settings.ATTACHMENT_MAX_BYTES = {**settings.ATTACHMENT_MAX_BYTES, "PHOTO": 100}
     data = image_bytes("PNG", (32, 32))
     assert len(data) > 100
     response = attach(tenant_a_supervisor.client(), ticket.pk, upload("big.png", data))
@@ -172,9 +171,9 @@ def test_phone_photos_larger_than_the_general_body_limit(
 
 
 def test_a_ticket_takes_a_limited_number_of_files(
-    monkeypatch: Any, tenant_a_supervisor: Any, ticket: Any, media_root: Path
+    settings: Any, tenant_a_supervisor: Any, ticket: Any, media_root: Path
 ) -> None:
-    monkeypatch.setattr(services, "MAX_ATTACHMENTS_PER_TICKET", 2)
+    settings.TICKET_MAX_ATTACHMENTS = 2
     client = tenant_a_supervisor.client()
     for n in range(2):
         assert attach(client, ticket.pk, photo(f"{n}.png")).status_code == 201

@@ -103,7 +103,7 @@ def test_low_alerts_never_escalate_and_medium_after_an_hour(tenant_a: Any, world
 def test_delays_come_from_the_tenant_then_the_setting_then_the_defaults(
     tenant_a: Any, tenant_b: Any, world: Any, settings: Any
 ) -> None:
-    settings.NOC_ESCALATION_MINUTES = {"CRITICAL": 2, "HIGH": "soon"}
+    settings.NOC_ESCALATION_MINUTES = {**settings.NOC_ESCALATION_MINUTES, "CRITICAL": 2}
     tenant_a.settings = {"noc": {"escalation_minutes": {"MEDIUM": 10, "LOW": 30, "HIGH": True, "BOGUS": 5}}}
     tenant_a.save(update_fields=["settings"])
     with tenant_context(tenant_a):
