@@ -33,8 +33,13 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
         _drop_secrets,
     ]
     renderer = structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer(colors=False)
+    # A logger caches its processor list on first use. This runs more than once in a process
+    # (settings, then a worker's setup_logging signal), so it changes that list in place:
+    # a new list would leave the loggers used before it on the old one.
+    processors = structlog.get_config()["processors"]
+    processors[:] = [*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter]
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        processors=processors,
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
