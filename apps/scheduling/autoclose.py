@@ -34,7 +34,7 @@ each miss has its consequences once; e-mails and pushes go out on commit.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -47,6 +47,7 @@ from apps.audit.services import Action, record_bulk
 from apps.core import tenancy
 from apps.core.errors import DomainError
 from apps.core.rls import version_sequence
+from apps.core.tenant_runner import TaskRun, for_each_tenant
 from apps.noc.models import Alert
 from apps.tenants.models import Tenant
 
@@ -138,32 +139,12 @@ STEPS: tuple[tuple[str, str], ...] = (
 )
 
 
-@dataclass
-class AutocloseRun:
-    closed: int = 0
-    tenants: int = 0
-    failed_tenants: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def autoclose_all(now: datetime | None = None) -> AutocloseRun:
-    """Close the expired open jobs of every active tenant (the ``scheduling.autoclose_jobs`` task).
-
-    One tenant failing (logged) does not stop the others.
-    """
+def autoclose_all(now: datetime | None = None) -> TaskRun:
+    """Close the expired open jobs of every active tenant (the ``scheduling.autoclose_jobs``
+    task): per tenant, the jobs ``closed``. One tenant failing is logged and reported, and
+    the others go on; each tenant's steps run in its one transaction."""
     now = now or timezone.now()
-    run = AutocloseRun()
-    for tenant in Tenant.objects.filter(is_active=True).order_by("pk"):
-        run.tenants += 1
-        try:
-            with tenancy.tenant_context(tenant):
-                run.closed += autoclose_tenant(now)
-        except Exception:  # logged; one tenant's failure must not starve the rest
-            run.failed_tenants += 1
-            log.exception("scheduling.autoclose_failed", tenant=tenant.slug)
-    return run
+    return for_each_tenant("scheduling.autoclose_jobs", lambda _tenant: {"closed": autoclose_tenant(now)})
 
 
 def autoclose_tenant(now: datetime | None = None) -> int:
@@ -234,37 +215,22 @@ def on_miss_policy(kind: str, tenant_settings: dict[str, Any] | None = None) -> 
     return policy
 
 
-@dataclass
-class MissReportRun:
-    reported: int = 0
-    failed: int = 0
-    tenants: int = 0
-    failed_tenants: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def report_missed_all(now: datetime | None = None) -> MissReportRun:
-    """Report the misses of every active tenant (the ``scheduling.report_missed`` task).
-
-    ``now`` is when the run happens (for the log). One tenant failing (logged) does not
-    stop the others.
-    """
+def report_missed_all(now: datetime | None = None) -> TaskRun:
+    """Report the misses of every active tenant (the ``scheduling.report_missed`` task):
+    per tenant, the jobs ``reported`` and those whose report ``failed`` (they stay pending
+    for the next run). ``now`` is when the run happens (for the log). One tenant failing
+    is logged and reported, and the others go on; each batch commits alone, so the jobs
+    of a tenant are not all locked until its last batch."""
     now = now or timezone.now()
-    run = MissReportRun()
-    for tenant in Tenant.objects.filter(is_active=True).order_by("pk"):
-        run.tenants += 1
-        try:
-            with tenancy.tenant_context(tenant):
-                counts = _report_tenant(REPORT_LIMIT)
-            run.reported += counts[0]
-            run.failed += counts[1]
-        except Exception:  # logged; one tenant's failure must not starve the rest
-            run.failed_tenants += 1
-            log.exception("scheduling.miss_report_failed", tenant=tenant.slug)
-    if run.reported or run.failed:
-        log.info("scheduling.misses_reported", at=now.isoformat(), **run.as_dict())
+
+    def tenant_misses(_tenant: Tenant) -> dict[str, int]:
+        reported, failed = _report_tenant(REPORT_LIMIT)
+        return {"reported": reported, "failed": failed}
+
+    run = for_each_tenant("scheduling.report_missed", tenant_misses, atomic=False)
+    total = run.total
+    if total.get("reported") or total.get("failed"):
+        log.info("scheduling.misses_reported", at=now.isoformat(), **total)
     return run
 
 

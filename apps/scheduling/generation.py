@@ -27,7 +27,7 @@ from __future__ import annotations
 import io
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -42,6 +42,7 @@ from apps.audit.models import BULK_IDS
 from apps.audit.services import Action, record_bulk
 from apps.core import tenancy
 from apps.core.rls import version_sequence
+from apps.core.tenant_runner import TaskRun, for_each_tenant
 from apps.sites.models import SiteGroupMember
 from apps.tenants.models import Tenant
 
@@ -59,19 +60,6 @@ CHUNK_SIZE = 500
 MAX_REMINDER_OFFSET = 43200
 #: Kinds whose schedule stops when its asset is scrapped or inactive.
 ASSET_KINDS = (Kind.PPM, Kind.TASK)
-
-
-@dataclass
-class GenerationRun:
-    """What one ``generate_all`` did (the ``scheduling.generate_jobs`` task result)."""
-
-    created: int = 0
-    schedules: int = 0
-    tenants: int = 0
-    failed_tenants: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def horizon_hours(tenant_settings: dict[str, Any] | None = None) -> int:
@@ -110,25 +98,18 @@ def _tenant_in_context() -> Tenant:
     return Tenant.objects.get(pk=tenancy.current_tenant().id)
 
 
-def generate_all(now: datetime | None = None) -> GenerationRun:
-    """Generate the jobs of every active tenant (the ``scheduling.generate_jobs`` task).
-
-    One tenant failing (logged) does not stop the others.
-    """
+def generate_all(now: datetime | None = None) -> TaskRun:
+    """Generate the jobs of every active tenant (the ``scheduling.generate_jobs`` task):
+    per tenant, jobs ``created`` and ``schedules`` expanded. One tenant failing is logged
+    and reported, and the others go on. Each chunk commits alone (``atomic=False``), so
+    a long run never holds the row locks of every schedule at once."""
     now = now or timezone.now()
-    run = GenerationRun()
-    for tenant in Tenant.objects.filter(is_active=True).order_by("pk"):
-        run.tenants += 1
-        try:
-            with tenancy.tenant_context(tenant):
-                created, schedules = _generate(_window(tenant, now))
-        except Exception:  # logged; one tenant's failure must not starve the rest
-            run.failed_tenants += 1
-            log.exception("scheduling.generation_failed", tenant=tenant.slug)
-            continue
-        run.created += created
-        run.schedules += schedules
-    return run
+
+    def tenant_jobs(tenant: Tenant) -> dict[str, int]:
+        created, schedules = _generate(_window(tenant, now))
+        return {"created": created, "schedules": schedules}
+
+    return for_each_tenant("scheduling.generate_jobs", tenant_jobs, atomic=False)
 
 
 def generate_tenant(now: datetime | None = None) -> int:

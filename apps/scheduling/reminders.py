@@ -14,7 +14,6 @@ at the same moment send it once.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core import tenancy
+from apps.core.tenant_runner import TaskRun, for_each_tenant
 from apps.notifications.services import notify
 from apps.people.models import Person, TeamMembership
 from apps.tenants.models import Tenant
@@ -37,36 +37,18 @@ EVENT = "job.reminder"
 BATCH_SIZE = 500
 
 
-@dataclass
-class ReminderRun:
-    """What one ``send_due_reminders`` did (the ``scheduling.send_reminders`` task result)."""
-
-    sent: int = 0
-    skipped: int = 0
-    tenants: int = 0
-    failed_tenants: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def send_due_reminders(now: datetime | None = None) -> ReminderRun:
-    """Send the due reminders of every active tenant; one tenant failing (logged) does not
-    stop the others."""
+def send_due_reminders(now: datetime | None = None) -> TaskRun:
+    """Send the due reminders of every active tenant (the ``scheduling.send_reminders``
+    task): per tenant, reminders ``sent`` and ``skipped``. One tenant failing is logged and
+    reported, and the others go on. Each reminder commits alone, so its e-mail leaves
+    at once and a later failure does not undo it."""
     now = now or timezone.now()
-    run = ReminderRun()
-    for tenant in Tenant.objects.filter(is_active=True).order_by("pk"):
-        run.tenants += 1
-        try:
-            with tenancy.tenant_context(tenant):
-                sent, skipped = send_tenant_reminders(now)
-        except Exception:  # logged; one tenant's failure must not starve the rest
-            run.failed_tenants += 1
-            log.exception("scheduling.reminders_failed", tenant=tenant.slug)
-            continue
-        run.sent += sent
-        run.skipped += skipped
-    return run
+
+    def tenant_reminders(_tenant: Tenant) -> dict[str, int]:
+        sent, skipped = send_tenant_reminders(now)
+        return {"sent": sent, "skipped": skipped}
+
+    return for_each_tenant("scheduling.send_reminders", tenant_reminders, atomic=False)
 
 
 def send_tenant_reminders(now: datetime | None = None, limit: int = BATCH_SIZE) -> tuple[int, int]:

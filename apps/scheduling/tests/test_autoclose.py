@@ -10,6 +10,7 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import pytest
+import structlog.testing
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
@@ -296,7 +297,14 @@ def test_another_tenant_is_not_touched_and_the_all_tenants_run_counts(
 
     run = autoclose.autoclose_all(moment())
 
-    assert run.as_dict() == {"closed": 2, "tenants": 2, "failed_tenants": 0}
+    assert run.as_dict() == {
+        "task": "scheduling.autoclose_jobs",
+        "tenants": 2,
+        "done": 2,
+        "failed": {},
+        "total": {"closed": 2},
+        "results": {"alpha": {"closed": 1}, "bravo": {"closed": 1}},
+    }
     with tenant_context(tenant_b):
         assert state(theirs) == [(S.AUTOCLOSED, True)]
     with tenant_context(tenant_a):
@@ -308,19 +316,35 @@ def test_one_failing_tenant_does_not_stop_the_others(
 ) -> None:
     with tenant_context(tenant_b):
         theirs = job(make_site("B1"), expires_in=-5)
+    with tenant_context(tenant_a):
+        ours = job(world.site, expires_in=-5)
     real = autoclose.autoclose_tenant
 
     def broken(now: datetime | None = None) -> int:
         from apps.core import tenancy
 
+        closed = real(now)
         if tenancy.current_tenant().id == tenant_a.pk:
             raise RuntimeError("database went away")
-        return real(now)
+        return closed
 
     monkeypatch.setattr(autoclose, "autoclose_tenant", broken)
-    assert autoclose.autoclose_all(moment()).as_dict() == {"closed": 1, "tenants": 2, "failed_tenants": 1}
+    with structlog.testing.capture_logs() as logs:
+        run = autoclose.autoclose_all(moment())
+    assert run.as_dict() == {
+        "task": "scheduling.autoclose_jobs",
+        "tenants": 2,
+        "done": 1,
+        "failed": {"alpha": "RuntimeError"},
+        "total": {"closed": 1},
+        "results": {"bravo": {"closed": 1}},
+    }
+    assert [(e["event"], e["tenant"]) for e in logs if e["log_level"] == "error"] == [("task.tenant_failed", "alpha")]
     with tenant_context(tenant_b):
         assert state(theirs) == [(S.AUTOCLOSED, True)]
+    with tenant_context(tenant_a):
+        # The failing tenant's run is one transaction: what it had closed is rolled back.
+        assert state(ours) == [(S.ASSIGNED, False)]
 
 
 # --- the miss report ------------------------------------------------------------------------
@@ -598,12 +622,8 @@ def test_a_failing_job_stays_pending_and_the_others_are_reported(
         broken = job(world.other_site, expires_in=-5, title="Broken task")
         fine = job(world.other_site, expires_in=-5, title="Fine task")
         autoclose.autoclose_tenant(moment())
-        assert autoclose.report_missed_all(moment()).as_dict() == {
-            "reported": 1,
-            "failed": 1,
-            "tenants": 1,
-            "failed_tenants": 0,
-        }
+        run = autoclose.report_missed_all(moment())
+        assert (run.failed, run.total) == ({}, {"reported": 1, "failed": 1})
         assert state(broken, fine) == [(S.AUTOCLOSED, True), (S.AUTOCLOSED, False)]
         assert alerts() == [("TASK_MISSED", "MEDIUM", f"job_missed:job:{fine.pk}", "Task missed: Fine task", 1)]
 
@@ -624,10 +644,12 @@ def test_another_tenant_gets_nothing_and_the_all_tenants_run_reports_both(
         assert state(theirs) == [(S.AUTOCLOSED, True)]
 
     assert autoclose.report_missed_all(moment()).as_dict() == {
-        "reported": 1,
-        "failed": 0,
+        "task": "scheduling.report_missed",
         "tenants": 2,
-        "failed_tenants": 0,
+        "done": 2,
+        "failed": {},
+        "total": {"reported": 1, "failed": 0},
+        "results": {"bravo": {"reported": 1, "failed": 0}},
     }
     with tenant_context(tenant_b):
         assert [alert[3] for alert in alerts()] == ["Task missed: Their task"]
@@ -649,12 +671,17 @@ def test_one_tenant_failing_its_report_does_not_stop_the_others(
         return real(limit)
 
     monkeypatch.setattr(autoclose, "_report_tenant", broken)
-    assert autoclose.report_missed_all(moment()).as_dict() == {
-        "reported": 1,
-        "failed": 0,
+    with structlog.testing.capture_logs() as logs:
+        run = autoclose.report_missed_all(moment())
+    assert run.as_dict() == {
+        "task": "scheduling.report_missed",
         "tenants": 2,
-        "failed_tenants": 1,
+        "done": 1,
+        "failed": {"alpha": "RuntimeError"},
+        "total": {"reported": 1, "failed": 0},
+        "results": {"bravo": {"reported": 1, "failed": 0}},
     }
+    assert [(e["event"], e["tenant"]) for e in logs if e["log_level"] == "error"] == [("task.tenant_failed", "alpha")]
     with tenant_context(tenant_b):
         assert state(theirs) == [(S.AUTOCLOSED, False)]
 

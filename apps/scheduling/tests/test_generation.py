@@ -665,7 +665,11 @@ def test_generate_all_covers_every_tenant_and_survives_a_failing_one(
 
     tenants = Tenant.objects.filter(is_active=True).count()
     run = generation.generate_all()
-    assert run.as_dict() == {"created": 24 + 2, "schedules": 2, "tenants": tenants, "failed_tenants": 0}
+    assert (run.failed, len(run.results), run.total) == ({}, tenants, {"created": 24 + 2, "schedules": 2})
+    assert (run.results["alpha"], run.results["bravo"]) == (
+        {"created": 24, "schedules": 1},
+        {"created": 2, "schedules": 1},
+    )
     with tenant_context(tenant_b):
         assert list(Job.objects.order_by().values_list("schedule_id", flat=True).distinct()) == [b_id]
     with tenant_context(tenant_a):
@@ -682,9 +686,16 @@ def test_generate_all_covers_every_tenant_and_survives_a_failing_one(
     clock.advance(hours=24)
     with structlog.testing.capture_logs() as logs:
         run = generation.generate_all()
-    assert run.as_dict() == {"created": 1, "schedules": 1, "tenants": tenants, "failed_tenants": 1}
-    assert [(e["event"], e["tenant"]) for e in logs if e["log_level"] == "error"] == [
-        ("scheduling.generation_failed", "alpha")
+    assert run.as_dict() == {
+        "task": "scheduling.generate_jobs",
+        "tenants": tenants,
+        "done": tenants - 1,
+        "failed": {"alpha": "RuntimeError"},
+        "total": {"created": 1, "schedules": 1},
+        "results": {"bravo": {"created": 1, "schedules": 1}},
+    }
+    assert [(e["event"], e["tenant"], e["task"]) for e in logs if e["log_level"] == "error"] == [
+        ("task.tenant_failed", "alpha", "scheduling.generate_jobs")
     ]
 
 
