@@ -1,43 +1,35 @@
 """Beat tasks of the helpdesk: the escalation matrix and the SLA watch, every minute.
 
-Each runs for every active tenant in turn, inside that tenant's context (so its queries,
-alerts, e-mails and webhooks are the tenant's), and is idempotent: a second run at the
-same moment, or a retry after a failure, changes nothing the first one changed.
+Each runs for every active tenant in turn through ``apps.core.tenant_runner`` (inside
+that tenant's context, so its queries, alerts, e-mails and webhooks are the tenant's;
+one tenant failing does not stop the others), and is idempotent: a second run at the
+same moment, or a retry after a failure, changes nothing the first one changed. Every
+ticket commits alone (``atomic=False``), so its e-mails leave at once and one failing
+ticket does not undo the others.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Any
 
-import structlog
 from celery import shared_task
 
-from apps.core.tenancy import tenant_context
-from apps.tenants.models import Tenant
+from apps.core.tenant_runner import for_each_tenant
 
 from . import escalation
 
-log = structlog.get_logger(__name__)
-
-
-def _each_tenant(work: Callable[[], int]) -> int:
-    done = 0
-    for tenant in Tenant.objects.filter(is_active=True).order_by("pk"):
-        with tenant_context(tenant):
-            count = work()
-        if count:
-            log.info("helpdesk.tenant_done", tenant=tenant.slug, count=count, work=work.__name__)
-        done += count
-    return done
-
 
 @shared_task(name="helpdesk.escalate_tickets")
-def escalate_tickets() -> int:
+def escalate_tickets() -> dict[str, Any]:
     """Escalate every ticket that waited at its level longer than its next rule's wait."""
-    return _each_tenant(escalation.escalate_due_tickets)
+    return for_each_tenant(
+        "helpdesk.escalate_tickets", lambda _tenant: {"escalated": escalation.escalate_due_tickets()}, atomic=False
+    ).as_dict()
 
 
 @shared_task(name="helpdesk.check_sla")
-def check_sla() -> int:
+def check_sla() -> dict[str, Any]:
     """Mark every unresolved ticket past its SLA due time as breached (once)."""
-    return _each_tenant(escalation.check_sla_breaches)
+    return for_each_tenant(
+        "helpdesk.check_sla", lambda _tenant: {"breached": escalation.check_sla_breaches()}, atomic=False
+    ).as_dict()

@@ -18,7 +18,6 @@ re-checked under the lock, so two runs at the same moment escalate it once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core import tenancy
+from apps.core.tenant_runner import TaskRun, for_each_tenant
 from apps.tenants.models import Tenant
 
 from . import announce
@@ -73,29 +73,15 @@ def next_due(severity: str, level: int, start: datetime, minutes: dict[str, int 
     return start + timedelta(minutes=delay)
 
 
-@dataclass
-class EscalationRun:
-    escalated: int = 0
-    tenants: int = 0
-    failed_tenants: int = 0
-
-
-def escalate_due_alerts(now: datetime | None = None) -> EscalationRun:
-    """Escalate every due alert of every active tenant (the ``noc.escalate_alerts`` task).
-
-    One tenant failing (logged) does not stop the others.
-    """
+def escalate_due_alerts(now: datetime | None = None) -> TaskRun:
+    """Escalate every due alert of every active tenant (the ``noc.escalate_alerts`` task):
+    per tenant, the alerts ``escalated``. One tenant failing is logged and reported, and
+    the others go on. Each alert commits alone, so its e-mails leave at once and a
+    later failure does not undo it."""
     now = now or timezone.now()
-    run = EscalationRun()
-    for tenant in Tenant.objects.filter(is_active=True).order_by("pk"):
-        run.tenants += 1
-        try:
-            with tenancy.tenant_context(tenant):
-                run.escalated += escalate_tenant(tenant, now)
-        except Exception:  # logged; one tenant's failure must not starve the rest
-            run.failed_tenants += 1
-            log.exception("noc.escalation_failed", tenant=tenant.slug)
-    return run
+    return for_each_tenant(
+        "noc.escalate_alerts", lambda tenant: {"escalated": escalate_tenant(tenant, now)}, atomic=False
+    )
 
 
 def escalate_tenant(tenant: Tenant, now: datetime) -> int:

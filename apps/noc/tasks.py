@@ -16,5 +16,4 @@ def escalate_alerts() -> dict[str, Any]:
     Idempotent and safe to overlap: an alert is escalated once per due time, however many
     runs see it at the same moment. Schedule it every minute.
     """
-    run = escalate_due_alerts()
-    return {"escalated": run.escalated, "tenants": run.tenants, "failed_tenants": run.failed_tenants}
+    return escalate_due_alerts().as_dict()

@@ -74,7 +74,7 @@ def test_overlapping_escalation_runs_escalate_once(tenant_a: Any, tenant_a_super
         NotificationLog.objects.all().delete()
     later = timezone.now() + timedelta(minutes=6)
 
-    results = run_together(tenant_a, [lambda: escalation.escalate_due_alerts(later).escalated] * WORKERS)
+    results = run_together(tenant_a, [lambda: escalation.escalate_due_alerts(later).total["escalated"]] * WORKERS)
     assert [kind for kind, _ in results] == ["ok"] * WORKERS, results
     assert sum(value for _, value in results) == 3
     with tenant_context(tenant_a):

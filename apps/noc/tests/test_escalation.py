@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+import structlog.testing
 from django.utils import timezone
 
 from apps.core.tenancy import tenant_context
@@ -23,7 +24,9 @@ pytestmark = pytest.mark.django_db
 
 
 def run_at(moment: datetime) -> int:
-    return escalation.escalate_due_alerts(moment).escalated
+    run = escalation.escalate_due_alerts(moment)
+    assert run.failed == {}
+    return run.total["escalated"]
 
 
 def notified(tenant: Any, event: str = "alert.escalated") -> list[int]:
@@ -136,5 +139,43 @@ def test_the_task_is_registered_retries_and_reports(tenant_a: Any, world: Any) -
     with tenant_context(tenant_a):
         alert = raise_test_alert(world.north, severity="CRITICAL")
         Alert.objects.filter(pk=alert.pk).update(escalate_at=timezone.now() - timedelta(seconds=1))
-    assert escalate_alerts.apply().get() == {"escalated": 1, "tenants": 1, "failed_tenants": 0}
-    assert escalate_alerts.apply().get() == {"escalated": 0, "tenants": 1, "failed_tenants": 0}
+    report = {"task": "noc.escalate_alerts", "tenants": 1, "done": 1, "failed": {}}
+    assert escalate_alerts.apply().get() == {
+        **report,
+        "total": {"escalated": 1},
+        "results": {"alpha": {"escalated": 1}},
+    }
+    assert escalate_alerts.apply().get() == {**report, "total": {"escalated": 0}, "results": {}}
+
+
+def test_a_failing_tenant_does_not_stop_the_others_and_is_reported(
+    tenant_a: Any, tenant_b: Any, world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with tenant_context(tenant_a):
+        ours = raise_test_alert(world.north, severity="CRITICAL")
+    with tenant_context(tenant_b):
+        theirs = raise_test_alert(None, severity="CRITICAL")
+    real = escalation.escalate_tenant
+
+    def broken(tenant: Any, now: datetime) -> int:
+        if tenant.pk == tenant_a.pk:
+            raise ConnectionError("dedicated database unreachable")
+        return real(tenant, now)
+
+    monkeypatch.setattr(escalation, "escalate_tenant", broken)
+    with structlog.testing.capture_logs() as logs:
+        run = escalation.escalate_due_alerts(timezone.now() + timedelta(minutes=6))
+
+    assert run.as_dict() == {
+        "task": "noc.escalate_alerts",
+        "tenants": 2,
+        "done": 1,
+        "failed": {"alpha": "ConnectionError"},
+        "total": {"escalated": 1},
+        "results": {"bravo": {"escalated": 1}},
+    }
+    assert [(e["event"], e["tenant"]) for e in logs if e["log_level"] == "error"] == [("task.tenant_failed", "alpha")]
+    with tenant_context(tenant_a):
+        assert Alert.objects.get(pk=ours.pk).status == "NEW"
+    with tenant_context(tenant_b):
+        assert Alert.objects.get(pk=theirs.pk).status == "ESCALATED"
