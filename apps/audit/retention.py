@@ -15,6 +15,7 @@ import structlog
 from django.utils import timezone
 
 from apps.core import tenancy
+from apps.core.tenant_runner import TaskRun, for_each_tenant
 from apps.tenants.models import Tenant
 
 from .models import ChangeLog
@@ -79,19 +80,17 @@ def purge_tenant(tenant: Tenant, now: datetime | None = None) -> int:
     return deleted
 
 
-def purge_all(now: datetime | None = None) -> dict[str, int]:
-    """Purge every active tenant (the ``audit.purge_changelog`` task); idempotent: a second
-    run finds nothing older than the cutoff. One tenant failing (logged) does not stop the rest."""
+def purge_all(now: datetime | None = None) -> TaskRun:
+    """Purge every active tenant (the ``audit.purge_changelog`` task): per tenant, the
+    entries ``deleted``. Idempotent: a second run finds nothing older than the cutoff. One
+    tenant failing is logged and reported, and the others go on; each batch commits
+    alone, so a failure keeps what the batches before it deleted."""
     now = now or timezone.now()
-    deleted: dict[str, int] = {}
-    # Each tenant's context routes its queries to its database (dedicated or default).
-    for tenant in Tenant.objects.filter(is_active=True).order_by("pk"):
-        try:
-            count = purge_tenant(tenant, now)
-        except Exception:  # logged; one tenant's failure must not keep the others' log growing
-            log.exception("audit.purge_failed", tenant=tenant.slug)
-            continue
+
+    def tenant_purge(tenant: Tenant) -> dict[str, int]:
+        count = purge_tenant(tenant, now)
         if count:
-            deleted[tenant.slug] = count
             log.info("audit.purged", tenant=tenant.slug, deleted=count)
-    return deleted
+        return {"deleted": count}
+
+    return for_each_tenant("audit.purge_changelog", tenant_purge, atomic=False)

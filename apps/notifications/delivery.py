@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core import tenancy
+from apps.core.tenant_runner import TaskRun, for_each_database
 
 from . import dispatch, netguard, signing, transport
 from .models import NotificationLog, WebhookDelivery, store_response_bodies
@@ -225,17 +226,19 @@ def deliver_webhook(delivery_id: int, delivery_uuid: str) -> str:
 # --- Upkeep (periodic tasks) ----------------------------------------------------------------
 
 
-def redispatch_due(now: datetime | None = None, batch: int = 500) -> int:
+def redispatch_due(now: datetime | None = None, batch: int = 500) -> TaskRun:
     """Queue again what should have been sent by now but was not: a publish lost when the
-    broker was down, a message lost with a worker. Returns how many were queued.
+    broker was down, a message lost with a worker (the ``notifications.redispatch_due``
+    task): per database, how many were ``queued``.
 
     Rows overdue by ``NOTIFICATIONS_REDISPATCH_AFTER_SECONDS`` are picked (skipping any an
     attempt holds locked), their ``next_attempt_at`` moved to now so the next sweep leaves
-    them alone for as long again, and their tasks published in their tenant.
+    them alone for as long again, and their tasks published in their tenant once that
+    move has committed (hence ``atomic=False``). A database that fails is logged and
+    reported, and the others go on.
     """
-    from apps.tenants.models import Tenant
-
     now = now or timezone.now()
+<<<<<<< HEAD
     cutoff = now - timedelta(seconds=settings.NOTIFICATIONS_REDISPATCH_AFTER_SECONDS)
     queued = 0
     for alias in settings.DATABASES:
@@ -257,15 +260,53 @@ def redispatch_due(now: datetime | None = None, batch: int = 500) -> int:
                 for kind, pk, uuid in jobs[tenant.pk]:
                     dispatch.publish(kind, [(pk, uuid)])
                     queued += 1
+=======
+    cutoff = now - timedelta(seconds=_setting("NOTIFICATIONS_REDISPATCH_AFTER_SECONDS", 120))
+    run = for_each_database(
+        "notifications.redispatch_due",
+        lambda alias: {"queued": _redispatch(alias, now, cutoff, batch)},
+        reason="redispatch overdue notifications",
+        atomic=False,
+    )
+    queued = run.total.get("queued", 0)
+>>>>>>> f296ad1 (Purges and the redispatch sweep go through the runner)
     if queued:
         log.info("notifications.redispatched", count=queued)
+    return run
+
+
+def _redispatch(alias: str, now: datetime, cutoff: datetime, batch: int) -> int:
+    from apps.tenants.models import Tenant
+
+    jobs: dict[int, list[tuple[str, int, str]]] = defaultdict(list)
+    with transaction.atomic(using=alias):
+        for kind, model in (("email", NotificationLog), ("webhook", WebhookDelivery)):
+            rows = list(
+                model.objects.select_for_update(skip_locked=True)  # type: ignore[attr-defined]
+                .filter(status="PENDING", next_attempt_at__lte=cutoff)
+                .order_by("next_attempt_at")
+                .values_list("tenant_id", "pk", "uuid")[:batch]
+            )
+            model.objects.filter(pk__in=[pk for _, pk, _ in rows]).update(next_attempt_at=now)  # type: ignore[attr-defined]
+            for tenant_id, pk, uuid in rows:
+                jobs[tenant_id].append((kind, pk, str(uuid)))
+    queued = 0
+    for tenant in Tenant.objects.filter(pk__in=list(jobs), is_active=True):
+        with tenancy.tenant_context(tenant):
+            for kind, pk, uuid in jobs[tenant.pk]:
+                dispatch.publish(kind, [(pk, uuid)])
+                queued += 1
     return queued
 
 
-def purge_old(now: datetime | None = None) -> dict[str, int]:
+def purge_old(now: datetime | None = None) -> TaskRun:
     """Delete finished e-mail logs and webhook deliveries older than
-    ``NOTIFICATIONS_RETENTION_DAYS`` (90 by default) in every database; pending rows stay."""
+    ``NOTIFICATIONS_RETENTION_DAYS`` (90 by default) in every database; pending rows stay
+    (the ``notifications.purge_old`` task: per database, ``notification_logs`` and
+    ``webhook_deliveries`` deleted). A database that fails is logged and reported, and
+    the others go on."""
     now = now or timezone.now()
+<<<<<<< HEAD
     cutoff = now - timedelta(days=settings.NOTIFICATIONS_RETENTION_DAYS)
     deleted = {"notification_logs": 0, "webhook_deliveries": 0}
     for alias in settings.DATABASES:
@@ -281,3 +322,21 @@ def purge_old(now: datetime | None = None) -> dict[str, int]:
                 .delete()[0]
             )
     return deleted
+=======
+    cutoff = now - timedelta(days=_setting("NOTIFICATIONS_RETENTION_DAYS", 90))
+    return for_each_database(
+        "notifications.purge_old", lambda _alias: _purge_before(cutoff), reason="purge old notifications"
+    )
+
+
+def _purge_before(cutoff: datetime) -> dict[str, int]:
+    """Delete the finished rows created before ``cutoff`` in the database in context."""
+    return {
+        "notification_logs": NotificationLog.objects.filter(created_at__lt=cutoff)
+        .exclude(status=NotificationLog.Status.PENDING)
+        .delete()[0],
+        "webhook_deliveries": WebhookDelivery.objects.filter(created_at__lt=cutoff)
+        .exclude(status=WebhookDelivery.Status.PENDING)
+        .delete()[0],
+    }
+>>>>>>> f296ad1 (Purges and the redispatch sweep go through the runner)

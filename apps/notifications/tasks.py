@@ -7,6 +7,8 @@ matches nothing), run in the publisher's tenant (task headers), and are idempote
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
 
 from . import delivery
@@ -25,12 +27,12 @@ def deliver_webhook(delivery_id: int, delivery_uuid: str) -> str:
 
 
 @shared_task(name="notifications.redispatch_due")
-def redispatch_due() -> int:
+def redispatch_due() -> dict[str, Any]:
     """Periodic: queue again e-mails and deliveries overdue for their next attempt."""
-    return delivery.redispatch_due()
+    return delivery.redispatch_due().as_dict()
 
 
 @shared_task(name="notifications.purge_old")
-def purge_old() -> dict[str, int]:
+def purge_old() -> dict[str, Any]:
     """Periodic: delete finished logs and deliveries past the retention period."""
-    return delivery.purge_old()
+    return delivery.purge_old().as_dict()

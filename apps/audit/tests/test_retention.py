@@ -8,8 +8,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import structlog.testing
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError
 from django.utils import timezone
 
 from apps.audit import retention
@@ -37,6 +39,13 @@ def aged(tenant: Tenant, days: int, count: int) -> list[int]:
     return ids
 
 
+def purged() -> dict[str, int]:
+    """Run the purge; what each tenant deleted (tenants that deleted nothing left out)."""
+    run = retention.purge_all()
+    assert run.failed == {}
+    return {slug: counts["deleted"] for slug, counts in run.results.items() if counts["deleted"]}
+
+
 def remaining(tenant: Tenant, ids: list[int]) -> list[int]:
     return sorted(entry.pk for entry in entries(tenant, pk__in=ids))
 
@@ -46,12 +55,19 @@ def test_the_purge_keeps_each_tenant_its_own_retention(tenant_a: Tenant, tenant_
     a_recent, a_old, a_ancient = aged(tenant_a, 10, 2), aged(tenant_a, 40, 3), aged(tenant_a, 400, 1)
     b_old, b_ancient = aged(tenant_b, 40, 2), aged(tenant_b, 400, 2)
 
-    deleted = purge_changelog.apply().get()
+    report = purge_changelog.apply().get()
 
-    assert deleted == {tenant_a.slug: 4, tenant_b.slug: 2}
+    assert report == {
+        "task": "audit.purge_changelog",
+        "tenants": 2,
+        "done": 2,
+        "failed": {},
+        "total": {"deleted": 6},
+        "results": {tenant_a.slug: {"deleted": 4}, tenant_b.slug: {"deleted": 2}},
+    }
     assert remaining(tenant_a, a_recent + a_old + a_ancient) == a_recent
     assert remaining(tenant_b, b_old + b_ancient) == b_old  # the default: 365 days
-    assert purge_changelog.apply().get() == {}  # nothing left to purge
+    assert purge_changelog.apply().get()["results"] == {}  # nothing left to purge
 
 
 def test_a_run_is_bounded_and_the_next_one_goes_on(
@@ -60,17 +76,46 @@ def test_a_run_is_bounded_and_the_next_one_goes_on(
     monkeypatch.setattr(retention, "PURGE_BATCH", 2)
     monkeypatch.setattr(retention, "PURGE_BATCHES_PER_TENANT", 2)
     old = aged(tenant_a, 400, 5)
-    assert retention.purge_all() == {tenant_a.slug: 4}
+    assert purged() == {tenant_a.slug: 4}
     assert remaining(tenant_a, old) == old[4:]  # the oldest went first
-    assert retention.purge_all() == {tenant_a.slug: 1}
-    assert retention.purge_all() == {}
+    assert purged() == {tenant_a.slug: 1}
+    assert purged() == {}
 
 
 def test_an_inactive_tenants_log_is_left_alone(tenant_a: Tenant) -> None:
     old = aged(tenant_a, 400, 1)
     update_tenant(tenant_a, is_active=False)
-    assert retention.purge_all() == {}
+    assert purged() == {}
     assert remaining(tenant_a, old) == old
+
+
+def test_a_failing_tenant_does_not_stop_the_others_and_is_reported(
+    tenant_a: Tenant, tenant_b: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a_old, b_old = aged(tenant_a, 400, 2), aged(tenant_b, 400, 3)
+    real = retention.purge_tenant
+
+    def broken(tenant: Tenant, now: Any = None) -> int:
+        if tenant.pk == tenant_a.pk:
+            raise DatabaseError("dedicated database unreachable")
+        return real(tenant, now)
+
+    monkeypatch.setattr(retention, "purge_tenant", broken)
+    with structlog.testing.capture_logs() as logs:
+        report = purge_changelog.apply().get()
+
+    assert report == {
+        "task": "audit.purge_changelog",
+        "tenants": 2,
+        "done": 1,
+        "failed": {tenant_a.slug: "DatabaseError"},
+        "total": {"deleted": 3},
+        "results": {tenant_b.slug: {"deleted": 3}},
+    }
+    assert [(e["event"], e["tenant"]) for e in logs if e["log_level"] == "error"] == [
+        ("task.tenant_failed", tenant_a.slug)
+    ]
+    assert (remaining(tenant_a, a_old), remaining(tenant_b, b_old)) == (a_old, [])
 
 
 @pytest.mark.parametrize(

@@ -9,14 +9,17 @@ from datetime import timedelta
 
 import pytest
 import structlog
+import structlog.testing
 from django.conf import settings
+from django.db import DatabaseError
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler
 from django_celery_results.models import TaskResult
 
-from apps.core import context
+from apps.core import context, tenancy
 from apps.core.tenancy import tenant_context
+from apps.people import tasks as people_tasks
 from apps.people.models import RefreshToken
 from apps.people.tasks import purge_expired_refresh_tokens
 from conftest import make_persona, make_tenant
@@ -229,7 +232,14 @@ def test_purge_deletes_tokens_expired_over_a_day_ago_in_every_database(tenant_a)
         _token(persona, "recent", -timedelta(hours=23))
         _token(persona, "live", timedelta(days=10))
 
-    assert purge_expired_refresh_tokens() == 2
+    assert purge_expired_refresh_tokens() == {
+        "task": "people.purge_expired_refresh_tokens",
+        "databases": 2,
+        "done": 2,
+        "failed": {},
+        "total": {"deleted": 2},
+        "results": {"default": {"deleted": 1}, "dedicated": {"deleted": 1}},
+    }
 
     for persona, alias in ((alpha, "default"), (xray, "dedicated")):
         with tenant_context(persona.tenant):
@@ -240,4 +250,36 @@ def test_purge_deletes_tokens_expired_over_a_day_ago_in_every_database(tenant_a)
             f"{slug}-recent".ljust(64, "0"),
         ]
         assert {token._state.db for token in remaining} == {alias}
-    assert purge_expired_refresh_tokens() == 0
+    assert purge_expired_refresh_tokens()["total"] == {"deleted": 0}
+
+
+@pytest.mark.django_db(databases=["default", "dedicated"])
+def test_a_failing_database_does_not_stop_the_token_purge_of_the_others(tenant_a, monkeypatch):
+    tenant_x = make_tenant("xray", db_alias="dedicated")
+    alpha, xray = make_persona(tenant_a, "guard"), make_persona(tenant_x, "guard")
+    stale = [_token(persona, "stale", -timedelta(days=2)) for persona in (alpha, xray)]
+    real = people_tasks._purge_expired
+
+    def broken(cutoff):
+        if tenancy.db_alias() == "dedicated":
+            raise DatabaseError("dedicated database unreachable")
+        return real(cutoff)
+
+    monkeypatch.setattr(people_tasks, "_purge_expired", broken)
+    with structlog.testing.capture_logs() as logs:
+        report = purge_expired_refresh_tokens()
+
+    assert report == {
+        "task": "people.purge_expired_refresh_tokens",
+        "databases": 2,
+        "done": 1,
+        "failed": {"dedicated": "DatabaseError"},
+        "total": {"deleted": 1},
+        "results": {"default": {"deleted": 1}},
+    }
+    assert [(e["event"], e["database"]) for e in logs if e["log_level"] == "error"] == [
+        ("task.database_failed", "dedicated")
+    ]
+    for persona, token, left in ((alpha, stale[0], False), (xray, stale[1], True)):
+        with tenant_context(persona.tenant):
+            assert RefreshToken.objects.filter(pk=token.pk).exists() is left

@@ -15,11 +15,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import connections, transaction
+import structlog.testing
+from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
+from apps.core import tenancy
 from apps.core.errors import DomainError
 from apps.core.tenancy import tenant_context
+from apps.notifications import delivery as delivery_module
 from apps.notifications import services
 from apps.notifications.delivery import purge_old, redispatch_due
 from apps.notifications.models import Webhook, WebhookDelivery
@@ -51,6 +54,13 @@ def emit_in(tenant: Any, event: str, payload: dict[str, Any]) -> list[WebhookDel
 def fresh(tenant: Any, row: Any) -> Any:
     with tenant_context(tenant):
         return type(row).objects.get(pk=row.pk)
+
+
+def queued() -> int:
+    """Run the redispatch sweep as the beat does; every database must finish."""
+    run = redispatch_due()
+    assert run.failed == {}
+    return run.total["queued"]
 
 
 def test_a_delivery_is_signed_and_carries_the_event_and_its_id(tenant_a: Any, receiver: Receiver) -> None:
@@ -441,11 +451,11 @@ def test_overdue_deliveries_are_queued_again(tenant_a: Any, tenant_b: Any, recei
     with tenant_context(tenant_a):
         WebhookDelivery.objects.filter(pk=overdue.pk).update(next_attempt_at=timezone.now() - timedelta(minutes=10))
 
-    assert redispatch_due() == 1  # the publish of the overdue one was lost; the recent one is not late yet
+    assert queued() == 1  # the publish of the overdue one was lost; the recent one is not late yet
     assert [r.headers["x-youtility-delivery"] for r in receiver.requests] == [str(overdue.uuid)]
     assert fresh(tenant_a, overdue).status == "SUCCEEDED"
     assert fresh(tenant_a, recent).status == "PENDING"
-    assert redispatch_due() == 0
+    assert queued() == 0
 
 
 @pytest.mark.django_db(databases=["default", "dedicated"])
@@ -459,6 +469,85 @@ def test_finished_deliveries_past_retention_are_purged(tenant_a: Any, receiver: 
         WebhookDelivery.objects.filter(pk__in=[old_done.pk, old_pending.pk]).update(
             created_at=timezone.now() - timedelta(days=91)
         )
-    assert purge_old() == {"notification_logs": 0, "webhook_deliveries": 1}
+    run = purge_old()
+    assert (run.failed, run.total) == ({}, {"notification_logs": 0, "webhook_deliveries": 1})
     with tenant_context(tenant_a):
         assert set(WebhookDelivery.objects.values_list("pk", flat=True)) == {old_pending.pk, new_done.pk}
+
+
+def overdue_delivery(tenant: Any, receiver: Receiver) -> WebhookDelivery:
+    """A pending delivery of ``tenant`` whose task was lost ten minutes ago."""
+    with tenant_context(tenant):
+        make_webhook(receiver.url())
+    (row,) = emit_in(tenant, "alert.created", {"alert": ALERT})
+    with tenant_context(tenant):
+        WebhookDelivery.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now() - timedelta(minutes=10))
+    return row
+
+
+@pytest.mark.django_db(databases=["default", "dedicated"])
+def test_a_failing_database_does_not_stop_the_redispatch_of_the_others(
+    tenant_a: Any, receiver: Receiver, eager: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tenant_x = make_tenant("xray", db_alias="dedicated")
+    ours, theirs = overdue_delivery(tenant_a, receiver), overdue_delivery(tenant_x, receiver)
+    real = delivery_module._redispatch
+
+    def broken(alias: str, *args: Any) -> int:
+        if alias == "default":
+            raise DatabaseError("database unreachable")
+        return real(alias, *args)
+
+    monkeypatch.setattr(delivery_module, "_redispatch", broken)
+    with structlog.testing.capture_logs() as logs:
+        run = redispatch_due()
+
+    assert run.as_dict() == {
+        "task": "notifications.redispatch_due",
+        "databases": 2,
+        "done": 1,
+        "failed": {"default": "DatabaseError"},
+        "total": {"queued": 1},
+        "results": {"dedicated": {"queued": 1}},
+    }
+    assert [(e["event"], e["database"]) for e in logs if e["log_level"] == "error"] == [
+        ("task.database_failed", "default")
+    ]
+    assert [r.headers["x-youtility-delivery"] for r in receiver.requests] == [str(theirs.uuid)]
+    assert (fresh(tenant_a, ours).status, fresh(tenant_x, theirs).status) == ("PENDING", "SUCCEEDED")
+
+
+@pytest.mark.django_db(databases=["default", "dedicated"])
+def test_a_failing_database_does_not_stop_the_purge_of_the_others(
+    tenant_a: Any, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tenant_x = make_tenant("xray", db_alias="dedicated")
+    rows = {}
+    for tenant in (tenant_a, tenant_x):
+        with tenant_context(tenant):
+            make_webhook(receiver.url())
+        (rows[tenant.slug],) = emit_in(tenant, "alert.created", {"alert": ALERT})
+        with tenant_context(tenant):
+            WebhookDelivery.objects.filter(pk=rows[tenant.slug].pk).update(
+                status="SUCCEEDED", created_at=timezone.now() - timedelta(days=91)
+            )
+    real = delivery_module._purge_before
+
+    def broken(cutoff: Any) -> dict[str, int]:
+        if tenancy.db_alias() == "default":
+            raise DatabaseError("database unreachable")
+        return real(cutoff)
+
+    monkeypatch.setattr(delivery_module, "_purge_before", broken)
+    assert purge_old().as_dict() == {
+        "task": "notifications.purge_old",
+        "databases": 2,
+        "done": 1,
+        "failed": {"default": "DatabaseError"},
+        "total": {"notification_logs": 0, "webhook_deliveries": 1},
+        "results": {"dedicated": {"notification_logs": 0, "webhook_deliveries": 1}},
+    }
+    with tenant_context(tenant_a):
+        assert list(WebhookDelivery.objects.values_list("pk", flat=True)) == [rows["alpha"].pk]
+    with tenant_context(tenant_x):
+        assert not WebhookDelivery.objects.exists()
