@@ -238,30 +238,7 @@ def redispatch_due(now: datetime | None = None, batch: int = 500) -> TaskRun:
     reported, and the others go on.
     """
     now = now or timezone.now()
-<<<<<<< HEAD
     cutoff = now - timedelta(seconds=settings.NOTIFICATIONS_REDISPATCH_AFTER_SECONDS)
-    queued = 0
-    for alias in settings.DATABASES:
-        jobs: dict[int, list[tuple[str, int, str]]] = defaultdict(list)
-        with tenancy.system_context("redispatch overdue notifications", db_alias=alias):
-            with transaction.atomic(using=alias):
-                for kind, model in (("email", NotificationLog), ("webhook", WebhookDelivery)):
-                    rows = list(
-                        model.objects.select_for_update(skip_locked=True)  # type: ignore[attr-defined]
-                        .filter(status="PENDING", next_attempt_at__lte=cutoff)
-                        .order_by("next_attempt_at")
-                        .values_list("tenant_id", "pk", "uuid")[:batch]
-                    )
-                    model.objects.filter(pk__in=[pk for _, pk, _ in rows]).update(next_attempt_at=now)  # type: ignore[attr-defined]
-                    for tenant_id, pk, uuid in rows:
-                        jobs[tenant_id].append((kind, pk, str(uuid)))
-        for tenant in Tenant.objects.filter(pk__in=list(jobs), is_active=True):
-            with tenancy.tenant_context(tenant):
-                for kind, pk, uuid in jobs[tenant.pk]:
-                    dispatch.publish(kind, [(pk, uuid)])
-                    queued += 1
-=======
-    cutoff = now - timedelta(seconds=_setting("NOTIFICATIONS_REDISPATCH_AFTER_SECONDS", 120))
     run = for_each_database(
         "notifications.redispatch_due",
         lambda alias: {"queued": _redispatch(alias, now, cutoff, batch)},
@@ -269,7 +246,6 @@ def redispatch_due(now: datetime | None = None, batch: int = 500) -> TaskRun:
         atomic=False,
     )
     queued = run.total.get("queued", 0)
->>>>>>> f296ad1 (Purges and the redispatch sweep go through the runner)
     if queued:
         log.info("notifications.redispatched", count=queued)
     return run
@@ -306,24 +282,7 @@ def purge_old(now: datetime | None = None) -> TaskRun:
     ``webhook_deliveries`` deleted). A database that fails is logged and reported, and
     the others go on."""
     now = now or timezone.now()
-<<<<<<< HEAD
     cutoff = now - timedelta(days=settings.NOTIFICATIONS_RETENTION_DAYS)
-    deleted = {"notification_logs": 0, "webhook_deliveries": 0}
-    for alias in settings.DATABASES:
-        with tenancy.system_context("purge old notifications", db_alias=alias):
-            deleted["notification_logs"] += (
-                NotificationLog.objects.filter(created_at__lt=cutoff)
-                .exclude(status=NotificationLog.Status.PENDING)
-                .delete()[0]
-            )
-            deleted["webhook_deliveries"] += (
-                WebhookDelivery.objects.filter(created_at__lt=cutoff)
-                .exclude(status=WebhookDelivery.Status.PENDING)
-                .delete()[0]
-            )
-    return deleted
-=======
-    cutoff = now - timedelta(days=_setting("NOTIFICATIONS_RETENTION_DAYS", 90))
     return for_each_database(
         "notifications.purge_old", lambda _alias: _purge_before(cutoff), reason="purge old notifications"
     )
@@ -339,4 +298,3 @@ def _purge_before(cutoff: datetime) -> dict[str, int]:
         .exclude(status=WebhookDelivery.Status.PENDING)
         .delete()[0],
     }
->>>>>>> f296ad1 (Purges and the redispatch sweep go through the runner)
