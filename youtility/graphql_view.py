@@ -45,7 +45,8 @@ from apps.core.graphql_limits import (
     depth_limit_validator,
     field_count_limit_validator,
 )
-from apps.people.api.authentication import activate_principal, bearer_token
+from apps.core.http import bearer_token
+from apps.people.api.authentication import activate_principal
 from apps.people.services import authenticate_access
 
 log = structlog.get_logger(__name__)

@@ -15,3 +15,11 @@ def client_ip(request: HttpRequest | None) -> str | None:
     if forwarded and hops > 0 and len(forwarded) >= hops:
         return forwarded[-hops]
     return request.META.get("REMOTE_ADDR")
+
+
+def bearer_token(authorization: str) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` (or graphql-jwt's ``JWT <token>``) header."""
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() in {"bearer", "jwt"} and token.strip():
+        return token.strip()
+    return None

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 
 from .api.errors import error_response, internal_error_response
 from .context import current_request_id
+from .http import bearer_token, client_ip
 from .metrics import redis_client, render_metrics
 from .middleware import is_api_path
 
@@ -135,9 +136,6 @@ def _may_scrape(request: HttpRequest) -> bool:
     proxy connects from 127.0.0.1. A bearer token, when one is sent, must be the right one,
     wherever the request comes from.
     """
-    from apps.people.api.authentication import bearer_token
-    from apps.people.backends import client_ip
-
     given = bearer_token(request.headers.get("Authorization", ""))
     if given is not None:
         expected = settings.METRICS_TOKEN

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from apps.core.realtime import TenantConsumer
+from apps.people.consumers import TenantConsumer
 
 
 class NocConsumer(TenantConsumer):

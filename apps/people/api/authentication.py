@@ -13,15 +13,8 @@ from rest_framework.authentication import BaseAuthentication, SessionAuthenticat
 from rest_framework.request import Request
 
 from apps.core import context, tenancy
+from apps.core.http import bearer_token
 from apps.people.services import authenticate_access
-
-
-def bearer_token(authorization: str) -> str | None:
-    """The token of an ``Authorization: Bearer <token>`` (or graphql-jwt's ``JWT <token>``) header."""
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() in {"bearer", "jwt"} and token.strip():
-        return token.strip()
-    return None
 
 
 def activate_principal(person: Any, tenant: Any) -> None:
