@@ -49,8 +49,6 @@ def _header(task: Any, name: str) -> Any:
 
 @task_prerun.connect(dispatch_uid="core.task_context")
 def restore_context(task_id: str, task: Any, **_: Any) -> None:
-    from apps.tenants.models import Tenant
-
     previous_log_context = structlog.contextvars.get_contextvars()
     # A task run eagerly (``apply()``) is never published, so it has no headers: it runs
     # in the caller's context, as it would have had it been published from there.
@@ -65,12 +63,9 @@ def restore_context(task_id: str, task: Any, **_: Any) -> None:
     tenant_ctx: tenancy.TenantContext | tenancy.SystemContext | None = tenancy.current() if eager else None
     tenant_id = _header(task, TENANT_HEADER)
     if tenant_id is not None:
-        tenant = Tenant.objects.filter(pk=tenant_id, is_active=True).first()
-        if tenant is None:
+        tenant_ctx = tenancy.active_context(tenant_id)
+        if tenant_ctx is None:
             log.warning("celery.tenant_inactive", tenant_id=tenant_id)
-            tenant_ctx = None
-        else:
-            tenant_ctx = tenancy.TenantContext.of(tenant)
     if isinstance(tenant_ctx, tenancy.TenantContext):
         structlog.contextvars.bind_contextvars(tenant=tenant_ctx.slug)
     actor = _header(task, ACTOR_HEADER)

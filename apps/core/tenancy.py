@@ -12,13 +12,26 @@ and the database router sends the tenant's queries to its database.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from apps.tenants.models import Tenant
+from django.core.exceptions import ImproperlyConfigured
+
+
+class TenantRow(Protocol):
+    """What a context is made of: a tenant row (``apps.tenants.models.Tenant``), named by
+    its shape because this module sits below every app and imports none of them."""
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def slug(self) -> str: ...
+
+    @property
+    def db_alias(self) -> str: ...
 
 
 class TenantContextMissing(RuntimeError):
@@ -38,7 +51,7 @@ class TenantContext:
     db_alias: str = "default"
 
     @classmethod
-    def of(cls, tenant: Tenant) -> TenantContext:
+    def of(cls, tenant: TenantRow) -> TenantContext:
         return cls(id=tenant.pk, slug=tenant.slug, db_alias=tenant.db_alias)
 
 
@@ -53,6 +66,25 @@ class SystemContext:
 _current: contextvars.ContextVar[TenantContext | SystemContext | None] = contextvars.ContextVar(
     "youtility_tenant", default=None
 )
+
+
+#: How a tenant id becomes the context of an active tenant; the tenants app, which owns the
+#: model, registers it from its ``ready()`` (see ``active_context``).
+_active_lookup: Callable[[int], TenantContext | None] | None = None
+
+
+def register_active_lookup(lookup: Callable[[int], TenantContext | None]) -> None:
+    """Called once by the app that owns the tenant model, when it is ready."""
+    global _active_lookup
+    _active_lookup = lookup
+
+
+def active_context(tenant_id: int) -> TenantContext | None:
+    """The context of the active tenant with this id, read now; None for an unknown or
+    deactivated tenant. For plumbing that receives a bare id (a task's headers)."""
+    if _active_lookup is None:
+        raise ImproperlyConfigured("No tenant lookup is registered: is apps.tenants in INSTALLED_APPS?")
+    return _active_lookup(tenant_id)
 
 
 def current() -> TenantContext | SystemContext | None:
@@ -92,7 +124,7 @@ def reset(token: contextvars.Token) -> None:
 
 
 @contextmanager
-def tenant_context(tenant: Tenant | TenantContext) -> Iterator[TenantContext]:
+def tenant_context(tenant: TenantRow | TenantContext) -> Iterator[TenantContext]:
     """Run a block as the given tenant."""
     ctx = tenant if isinstance(tenant, TenantContext) else TenantContext.of(tenant)
     token = _current.set(ctx)

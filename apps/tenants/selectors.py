@@ -13,6 +13,7 @@ import time
 
 from django.db.models import QuerySet
 
+from apps.core import tenancy
 from apps.core.cache import cached
 
 from .models import Lookup, Tenant
@@ -34,6 +35,14 @@ def active_tenant(tenant_id: int) -> Tenant | None:
         return None
     _cache[tenant_id] = (now + TENANT_CACHE_SECONDS, tenant)
     return copy.copy(tenant)
+
+
+def active_context(tenant_id: int) -> tenancy.TenantContext | None:
+    """The tenancy context of the active tenant with this id, read now rather than from the
+    cache above, so a task queued for a tenant deactivated since does not run as it.
+    ``apps.core.tenancy.active_context`` answers with this (registered at ``ready()``)."""
+    tenant = Tenant.objects.filter(pk=tenant_id, is_active=True).first()
+    return tenancy.TenantContext.of(tenant) if tenant is not None else None
 
 
 def forget(tenant_id: int) -> None:
