@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from apps.core.management.commands.load_demo import demo_loaders
 from apps.core.tenancy import tenant_context
 from apps.notifications import demo, services
 from apps.notifications.models import NotificationLog, NotificationPreference, Webhook
+from apps.tenants.management.commands.load_demo import demo_loaders
 
 from .factories import ALERT, make_person, make_webhook
 

@@ -3,6 +3,9 @@
 Creates the tenant, its standard roles and a first administrator. The password is read
 from ``--admin-password-env`` (the name of an environment variable) or asked for
 interactively, never taken on the command line where it would land in shell history.
+
+It lives in the people app, beside ``create_operator``: the tenant itself comes from the
+tenants app's service, and the first administrator is a person.
 """
 
 from __future__ import annotations

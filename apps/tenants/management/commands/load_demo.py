@@ -6,6 +6,10 @@ must interleave with other apps' (people need sites, sites need people), as
 ``DEMO_STEPS = [(order, function), ...]``. Steps run by order (``load_tenant`` counts as
 50, ties in ``INSTALLED_APPS`` order), each tenant in one transaction, inside that
 tenant's context.
+
+The command belongs to the tenants app because it creates the demo tenants; it finds the
+other apps' demo modules through the app registry, as ``apps.core.importing`` finds their
+importers, so the tenants app imports none of the apps that build on it.
 """
 
 from __future__ import annotations
