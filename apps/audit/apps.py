@@ -7,7 +7,11 @@ class AuditConfig(AppConfig):
     verbose_name = "Change log"
 
     def ready(self) -> None:
-        from . import admin_history, capture
+        from apps.tenants.models import register_settings_check
+
+        from . import admin_history, capture, retention
 
         capture.connect_receivers()
         admin_history.install()
+        # The "audit" section of a tenant's settings is this app's to check.
+        register_settings_check("audit", retention.settings_problems)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -11,6 +14,17 @@ from apps.core.models import TenantModel
 from apps.core.validators import code_validator
 
 slug_validator = RegexValidator(r"^[a-z0-9][a-z0-9-]{1,48}[a-z0-9]$", "Use 3-50 lowercase letters, digits and dashes.")
+
+
+#: Checks of ``Tenant.settings`` by section: each takes the whole settings and lists what is
+#: wrong with its section (nothing when the section is absent). The app that reads a section
+#: registers its check from its ``ready()``: every app builds on this one, so it imports
+#: none of them.
+SETTINGS_CHECKS: dict[str, Callable[[Any], list[str]]] = {}
+
+
+def register_settings_check(section: str, check: Callable[[Any], list[str]]) -> None:
+    SETTINGS_CHECKS[section] = check
 
 
 def validate_db_alias(value: str) -> None:
@@ -44,9 +58,7 @@ class Tenant(models.Model):
         return self.slug
 
     def clean(self) -> None:
-        from apps.audit.retention import settings_problems  # the app that reads the section checks it
-
-        problems = settings_problems(self.settings)
+        problems = [problem for check in SETTINGS_CHECKS.values() for problem in check(self.settings)]
         if problems:
             raise ValidationError({"settings": problems})
 
