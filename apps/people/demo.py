@@ -6,6 +6,10 @@ from collections.abc import Callable
 
 from django.contrib.auth.hashers import make_password
 
+from apps.sites.demo import demo_places
+from apps.sites.models import Site, SiteAssignment
+from apps.tenants.models import Lookup
+
 from .capabilities import ADMIN, CLIENT_VIEWER, GUARD, SUPERVISOR
 from .models import Person, RoleAssignment, Team, TeamMembership
 from .services import ensure_seed_roles
@@ -33,15 +37,32 @@ def load_users(tenant: object, say: Callable[[str], None]) -> None:
     say(f"  people: {len(DEMO_USERS)} demo users ({', '.join(u[0] for u in DEMO_USERS)})")
 
 
+def place_users(tenant: object, say: Callable[[str], None]) -> None:
+    """Place the named demo people at the demo sites (loaded by the step before): the
+    supervisor is in charge of every site and works the first client's route, the
+    supervisor and guards are based at its first site, the client user belongs to it."""
+    client, route, sites = demo_places(tenant)
+    people = {p.login: p for p in Person.objects.filter(login__in=["supervisor", "guard1", "guard2", "client1"])}
+    supervisor = people.get("supervisor")
+    for site in sites:
+        if site.in_charge_id != getattr(supervisor, "pk", None):
+            site.in_charge = supervisor
+            site.save(update_fields=["in_charge", "modified_at", "modified_by"])
+    if supervisor is not None and route is not None:
+        SiteAssignment.objects.get_or_create(person=supervisor, site_group=route)
+    for login in ("supervisor", "guard1", "guard2"):
+        if login in people and sites:
+            Person.objects.filter(pk=people[login].pk).update(home_site=sites[0])
+    if "client1" in people and client is not None:
+        Person.objects.filter(pk=people["client1"].pk).update(client=client)
+
+
 WORKFORCE_SIZE = 40
 TEAM_NAMES = ["Alpha", "Bravo", "Charlie", "Delta"]
 
 
 def load_workforce(tenant: object, say: Callable[[str], None]) -> None:
     """Forty guards (guard001 ... guard040) in four teams, based across the demo sites."""
-    from apps.sites.models import Site
-    from apps.tenants.models import Lookup
-
     roles = ensure_seed_roles()
     sites = list(Site.objects.order_by("code"))
     designation = Lookup.objects.filter(kind=Lookup.Kind.DESIGNATION, code="GUARD").first()
@@ -75,4 +96,4 @@ def load_workforce(tenant: object, say: Callable[[str], None]) -> None:
 FIRST_NAMES = ["Asha", "Ravi", "Meera", "Tom", "Olu", "Lena", "Karan", "Priya", "Sam", "Noor", "José", "Zoë"]
 LAST_NAMES = ["Patil", "Khan", "Smith", "Okafor", "Novak", "Iyer", "Brown", "Mehta", "García", "Ali"]
 
-DEMO_STEPS = [(10, load_users), (30, load_workforce)]
+DEMO_STEPS = [(10, load_users), (25, place_users), (30, load_workforce)]

@@ -1,5 +1,8 @@
 """Demo clients and sites: two clients per tenant, six sites at real places with
-geofences, three shifts per site (one overnight), areas, a route per client."""
+geofences, three shifts per site (one overnight), areas, a route per client.
+
+The named demo people are placed at these sites by ``apps.people.demo`` (a later step):
+the people app builds on this one, so this one does not touch people."""
 
 from __future__ import annotations
 
@@ -9,9 +12,7 @@ from typing import Any
 
 from django.contrib.gis.geos import Point, Polygon
 
-from apps.people.models import Person
-
-from .models import Client, Location, Shift, Site, SiteAssignment, SiteGroup, SiteGroupMember
+from .models import Client, Location, Shift, Site, SiteGroup, SiteGroupMember
 
 # (client code, client name, [(site code, site name, lon, lat)])
 DEMO_SITES: dict[str, list[tuple[str, str, list[tuple[str, str, float, float]]]]] = {
@@ -66,20 +67,29 @@ def _square(lon: float, lat: float) -> Polygon:
     return Polygon(ring, srid=4326)
 
 
+def demo_places(tenant: Any) -> tuple[Client | None, SiteGroup | None, list[Site]]:
+    """The first demo client of ``tenant``, its route, and every demo site in the order
+    loaded (nothing before ``load_sites`` ran)."""
+    rows = DEMO_SITES.get(tenant.slug, DEMO_SITES["acme"])
+    codes = [code for _, _, site_rows in rows for code, *_ in site_rows]
+    by_code = {site.code: site for site in Site.objects.filter(code__in=codes)}
+    client_code = rows[0][0]
+    return (
+        Client.objects.filter(code=client_code).first(),
+        SiteGroup.objects.filter(code=f"{client_code}-ROUTE").first(),
+        [by_code[code] for code in codes if code in by_code],
+    )
+
+
 def load_sites(tenant: Any, say: Callable[[str], None]) -> None:
-    people = {p.login: p for p in Person.objects.filter(login__in=["supervisor", "guard1", "guard2", "client1"])}
-    first_client: Client | None = None
-    first_group: SiteGroup | None = None
     sites: list[Site] = []
     for client_code, client_name, site_rows in DEMO_SITES.get(tenant.slug, DEMO_SITES["acme"]):
         client, _ = Client.objects.update_or_create(
             code=client_code, defaults={"name": client_name, "contract_start": date(2026, 1, 1)}
         )
-        first_client = first_client or client
         group, _ = SiteGroup.objects.update_or_create(
             code=f"{client_code}-ROUTE", defaults={"name": f"{client_name} patrol route"}
         )
-        first_group = first_group or group
         for position, (code, name, lon, lat) in enumerate(site_rows):
             site, _ = Site.objects.update_or_create(
                 code=code,
@@ -90,7 +100,6 @@ def load_sites(tenant: Any, say: Callable[[str], None]) -> None:
                     "geofence": _square(lon, lat),
                     "radius_m": 150,
                     "timezone": tenant.timezone,
-                    "in_charge": people.get("supervisor"),
                 },
             )
             sites.append(site)
@@ -104,14 +113,6 @@ def load_sites(tenant: Any, say: Callable[[str], None]) -> None:
             Location.objects.update_or_create(
                 site=site, code="BLDG-L1", defaults={"name": "Level 1", "parent": building}
             )
-    # The demo supervisor works the first client's route; guards are based at its first site.
-    if "supervisor" in people and first_group is not None:
-        SiteAssignment.objects.get_or_create(person=people["supervisor"], site_group=first_group)
-    for login in ("supervisor", "guard1", "guard2"):
-        if login in people and sites:
-            Person.objects.filter(pk=people[login].pk).update(home_site=sites[0])
-    if "client1" in people and first_client is not None:
-        Person.objects.filter(pk=people["client1"].pk).update(client=first_client)
     say(f"  sites: 2 clients, {len(sites)} sites with geofences, {len(sites) * len(SHIFTS)} shifts")
 
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import date, time
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import Point, Polygon
 from django.db import IntegrityError, transaction
 from django.db.models import Model, QuerySet
@@ -22,7 +23,6 @@ from apps.audit import services as changelog
 from apps.core import tenancy
 from apps.core.cache import bump_on_commit
 from apps.core.errors import DomainError
-from apps.people.models import Person
 from apps.tenants.models import Lookup
 
 from . import selectors
@@ -51,6 +51,13 @@ def _resolve(queryset: QuerySet[Any], pk: Any, what: str) -> Any:
         raise SiteDataError(
             f"No {what.replace('_', ' ')} with id {pk!r}.", code=f"unknown_{what}", details={"id": pk}
         ) from None
+
+
+def _people() -> QuerySet[Any]:
+    """The people of the tenant in context. The user model comes from Django's registry
+    (``AUTH_USER_MODEL``, as the site models name it): the people app builds on this one
+    for site scope, so this one does not import it."""
+    return get_user_model().objects.all()
 
 
 def _sites(actor: Any) -> QuerySet[Site]:
@@ -245,7 +252,7 @@ def create_site(
     """Create a site of a client the actor may see; its code is unique in the tenant."""
     with _atomic():
         client = _resolve(_clients(actor), client_id, "client")
-        in_charge = _resolve(Person.objects.all(), in_charge_id, "person")
+        in_charge = _resolve(_people(), in_charge_id, "person")
         site = Site(
             client=client,
             code=code,
@@ -273,7 +280,7 @@ def update_site(site: Site, *, actor: Any = None, **changes: Any) -> Site:
         if changes.get("client_id", UNSET) is not UNSET:
             site.client = _resolve(_clients(actor), changes.pop("client_id"), "client")
         if "in_charge_id" in changes:
-            site.in_charge = _resolve(Person.objects.all(), changes.pop("in_charge_id"), "person")
+            site.in_charge = _resolve(_people(), changes.pop("in_charge_id"), "person")
         if changes.get("options") is None:
             changes.pop("options", None)
         _set(site, **changes)
@@ -491,7 +498,7 @@ def create_site_assignment(
         raise SiteDataError("Assign either a site or a site group.", code="assignment_target")
     with _atomic():
         assignment = SiteAssignment(
-            person=_resolve(Person.objects.all(), person_id, "person"),
+            person=_resolve(_people(), person_id, "person"),
             site=_resolve(_sites(actor), site_id, "site"),
             site_group=_resolve(_groups(actor), site_group_id, "site_group"),
         )
