@@ -10,6 +10,7 @@ class NotificationsConfig(AppConfig):
         # Parse the operator's webhook network settings in every process as it starts
         # (web, worker, beat), so a typo fails there, naming the setting, rather than at
         # the first delivery.
-        from . import netguard
+        from . import dispatch, netguard, tasks
 
         netguard.policy()
+        dispatch.register_senders(email=tasks.send_email, webhook=tasks.deliver_webhook)

@@ -30,11 +30,19 @@ def task_options(countdown: float = 0) -> dict[str, Any]:
     return options
 
 
+#: The Celery task that sends each kind of row ("email", "webhook"). The tasks run
+#: ``delivery``, which queues its retries through here, so this module cannot import them:
+#: the app's ``ready()`` registers them, before any process publishes.
+_senders: dict[str, Any] = {}
+
+
+def register_senders(**tasks: Any) -> None:
+    _senders.update(tasks)
+
+
 def publish(task_name: str, jobs: list[tuple[int, str]], countdown: float = 0) -> None:
     """Publish ``task_name(id, uuid)`` for each job now, in the tenant in context."""
-    from . import tasks
-
-    task: Any = {"email": tasks.send_email, "webhook": tasks.deliver_webhook}[task_name]
+    task = _senders[task_name]
     for pk, uuid in jobs:
         task.apply_async(args=(pk, uuid), **task_options(countdown))
 
