@@ -23,9 +23,9 @@ from apps.core.tenancy import tenant_context
 from apps.tenants.models import Tenant
 from apps.tenants.services import create_tenant, update_tenant
 
+from .credentials import check_password_strength
 from .models import Person, Role
 from .profiles import create_person, update_person
-from .services import check_password_strength
 
 PLATFORM_TENANT_NAME = "Platform operators"
 

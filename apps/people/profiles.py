@@ -22,6 +22,7 @@ from apps.core.errors import DomainError
 from apps.sites.models import Client, Site, SiteAssignment, SiteGroup
 from apps.tenants.models import Lookup
 
+from .credentials import check_password_strength, revoke_all_sessions
 from .models import Person, Role, RoleAssignment
 from .roles import check_keeps_an_admin
 
@@ -186,8 +187,6 @@ def create_person(
     account unable to sign in until one is set. ``is_active=False`` records the person
     as already gone (inactive, ``left_on`` today), as deactivating them at once would.
     """
-    from .services import check_password_strength
-
     person = Person()
     _apply(
         person,
@@ -222,8 +221,6 @@ def create_person(
 def update_person(person: Person, *, by: Person | None = None, **fields: Any) -> Person:
     """Edit a person's profile. Keys: the text fields, ``<reference>_id``, ``roles`` (objects
     or codes; replaces the set), ``password`` and ``is_active`` (false deactivates)."""
-    from .services import check_password_strength, revoke_all_sessions
-
     allowed = {*TEXT_FIELDS, *(f"{name}_id" for name in REFERENCE_FIELDS), "roles", "password", "is_active"}
     unknown = set(fields) - allowed
     if unknown:
@@ -254,8 +251,6 @@ def deactivate_person(person: Person, *, left_on: datetime.date | None = None, b
 
     The row stays, so jobs, attendance and reports that name them remain intact.
     """
-    from .services import revoke_all_sessions
-
     if by is not None and by.pk == person.pk:
         raise DomainError("You cannot deactivate your own account.", code="cannot_deactivate_self", status=409)
     with transaction.atomic(using=tenancy.db_alias()):

@@ -17,10 +17,8 @@ from typing import Any
 
 import structlog
 from django.conf import settings
-from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import connections, transaction
@@ -34,6 +32,7 @@ from apps.tenants.selectors import active_tenant
 
 from . import teams, throttling, tokens
 from .capabilities import SEED_ROLES
+from .credentials import check_password_strength, family_revoked, revoke_all_sessions, revoke_family
 from .models import Person, RefreshToken, Role, Team, TeamMembership
 from .selectors import people_for
 from .teams import Member as Member
@@ -206,20 +205,12 @@ def refresh_tokens(*, refresh: str, device_id: str = "") -> TokenPair:
                 return _issue(person, tenant, device, row.family)
             # Presented again after it was rotated: only a copy would be, so the whole
             # sign-in is revoked (committed), then refused.
-            _revoke_family(row.family)
+            revoke_family(row.family)
         log.warning("auth.refresh_reused", person_id=row.person_id, family=str(row.family))
         raise AuthenticationFailed(
             "The refresh token was already used; every session of this sign-in is now revoked.",
             code="token_revoked",
         )
-
-
-def _revoke_family(family: uuid.UUID) -> None:
-    RefreshToken.objects.filter(family=family, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    # Access tokens of the family die at once too, not only when they expire. Written
-    # before commit on purpose: if the transaction rolled back, the worst case is an
-    # early logout, never a revoked token that keeps working.
-    cache.set(f"revoked-family:{family}", True, timeout=settings.JWT_ACCESS_TTL_SECONDS + 60)
 
 
 def revoke_refresh(*, refresh: str) -> None:
@@ -229,22 +220,12 @@ def revoke_refresh(*, refresh: str) -> None:
         row = _lock_token_family(refresh)
         if row.revoked_at is not None:
             raise AuthenticationFailed("The refresh token has already been revoked.", code="token_revoked")
-        _revoke_family(row.family)
+        revoke_family(row.family)
         log.info("auth.logout", person_id=row.person_id)
 
 
-def revoke_all_sessions(person: Person) -> int:
-    """Revoke every sign-in of a person (password change, deactivation by an admin)."""
-    families = list(
-        RefreshToken.objects.filter(person=person, revoked_at__isnull=True).values_list("family", flat=True).distinct()
-    )
-    for family in families:
-        _revoke_family(family)
-    return len(families)
-
-
 def _check_not_revoked(claims: tokens.AccessClaims) -> None:
-    if claims.family and cache.get(f"revoked-family:{claims.family}"):
+    if claims.family and family_revoked(claims.family):
         raise AuthenticationFailed("The access token has been revoked.", code="token_revoked")
 
 
@@ -321,18 +302,6 @@ def redeem_ws_ticket(ticket: str) -> tuple[Person, Tenant]:
         if person is not None:
             return person, tenant
     raise AuthenticationFailed("The WebSocket ticket is not valid.", code="ticket_invalid")
-
-
-def check_password_strength(raw_password: str, person: Person | None = None) -> None:
-    """Apply the installation's password validators (AUTH_PASSWORD_VALIDATORS)."""
-    try:
-        password_validation.validate_password(raw_password, user=person)
-    except DjangoValidationError as exc:
-        raise DomainError(
-            "The password is not strong enough.",
-            code="invalid_password",
-            details={"messages": list(exc.messages), "codes": [e.code for e in exc.error_list]},
-        ) from exc
 
 
 def set_password(person: Person, raw_password: str) -> None:
