@@ -18,6 +18,7 @@ deliberate correction, never a side effect of editing another field).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.gis.geos import Point
@@ -293,10 +294,20 @@ def deactivate_asset(actor: Any, asset: Asset) -> Asset:
         return locked
 
 
-def _stop_work(asset: Asset) -> None:
-    """Remove the future unstarted jobs planned on ``asset`` (maintenance, tasks), in the
-    caller's transaction, so a scrapped or inactive asset gets no more work."""
-    # Imported here: scheduling depends on assets, not the other way round at import time.
-    from apps.scheduling.generation import stop_asset_work
+#: What stops with an asset that goes out of service (scrapped or deactivated), run in the
+#: caller's transaction: the apps that plan work on assets register here from their
+#: ``ready()`` (scheduling removes the asset's future unstarted jobs). They build on this
+#: app, so it names none of them.
+_out_of_service: list[Callable[[Asset], object]] = []
 
-    stop_asset_work(asset)
+
+def on_out_of_service(handler: Callable[[Asset], object]) -> None:
+    if handler not in _out_of_service:
+        _out_of_service.append(handler)
+
+
+def _stop_work(asset: Asset) -> None:
+    """Stop the work planned on ``asset`` (maintenance, tasks), in the caller's transaction,
+    so a scrapped or inactive asset gets no more work."""
+    for handler in _out_of_service:
+        handler(asset)
