@@ -20,7 +20,7 @@ fuzz:  ## schema fuzzing of every REST operation, FUZZ_EXAMPLES per operation (d
 setup:  ## only install and prepare services and databases
 	bash scripts/bootstrap.sh
 
-lint:  ## ruff (lint + format check) and mypy
+lint:  ## ruff (lint + format check), mypy and the import contracts (pyproject.toml)
 	bash scripts/bootstrap.sh --python-only
 	$(MAKE) --no-print-directory lint-check
 
@@ -28,6 +28,7 @@ lint-check:
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy apps youtility $(wildcard bench/*.py)
+	.venv/bin/lint-imports --no-cache
 
 format:
 	.venv/bin/ruff check --fix .
