@@ -15,23 +15,12 @@ import contextvars
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ImproperlyConfigured
 
-
-class TenantRow(Protocol):
-    """What a context is made of: a tenant row (``apps.tenants.models.Tenant``), named by
-    its shape because this module sits below every app and imports none of them."""
-
-    @property
-    def pk(self) -> Any: ...
-
-    @property
-    def slug(self) -> str: ...
-
-    @property
-    def db_alias(self) -> str: ...
+if TYPE_CHECKING:
+    from apps.tenants.models import Tenant
 
 
 class TenantContextMissing(RuntimeError):
@@ -51,7 +40,7 @@ class TenantContext:
     db_alias: str = "default"
 
     @classmethod
-    def of(cls, tenant: TenantRow) -> TenantContext:
+    def of(cls, tenant: Tenant) -> TenantContext:
         return cls(id=tenant.pk, slug=tenant.slug, db_alias=tenant.db_alias)
 
 
@@ -124,7 +113,7 @@ def reset(token: contextvars.Token) -> None:
 
 
 @contextmanager
-def tenant_context(tenant: TenantRow | TenantContext) -> Iterator[TenantContext]:
+def tenant_context(tenant: Tenant | TenantContext) -> Iterator[TenantContext]:
     """Run a block as the given tenant."""
     ctx = tenant if isinstance(tenant, TenantContext) else TenantContext.of(tenant)
     token = _current.set(ctx)

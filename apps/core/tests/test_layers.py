@@ -133,3 +133,18 @@ def _send_now(log_id, log_uuid):
     assert "No import cycles between the apps, nor between the modules of an app BROKEN" in result.stdout
     assert "No cycles are allowed in apps.notifications." in result.stdout
     assert "Contracts: 2 kept, 1 broken." in result.stdout
+
+
+def test_an_import_under_type_checking_only_names_a_type(copy: Path) -> None:
+    # It runs nothing, so it couples nothing at run time: the contracts leave it out.
+    plant(
+        copy,
+        "apps.core.tenancy",
+        """
+if TYPE_CHECKING:
+    from apps.people.models import Person  # noqa: F401
+""",
+    )
+    result = lint_imports(copy)
+    assert result.returncode == 0, result.stdout
+    assert "Contracts: 3 kept, 0 broken." in result.stdout
